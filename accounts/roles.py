@@ -1,0 +1,76 @@
+"""Roles and what each may do: the one place that answers "may this user do that?".
+
+Roles are Django groups (created by a data migration). Which *customers* a user may see is
+decided by customers.selectors.customers_visible_to, built on `sees_all_customers` below.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FINANCE = "Finance"
+    SALES = "Sales"
+    MANAGER = "Manager"
+    ADMIN = "Admin"
+    AUDITOR = "Auditor"
+
+
+class Capability(StrEnum):
+    VIEW = "view"
+    MANAGE_CUSTOMERS = "manage_customers"
+    MANAGE_CONTACTS = "manage_contacts"
+    MANAGE_CREDIT = "manage_credit"
+    MANAGE_LEDGER = "manage_ledger"
+    REQUEST_WRITE_OFF = "request_write_off"
+    APPROVE_WRITE_OFF = "approve_write_off"
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.FINANCE: frozenset(
+        {
+            Capability.VIEW,
+            Capability.MANAGE_CUSTOMERS,
+            Capability.MANAGE_CONTACTS,
+            Capability.MANAGE_CREDIT,
+            Capability.MANAGE_LEDGER,
+            Capability.REQUEST_WRITE_OFF,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {
+            Capability.VIEW,
+            Capability.MANAGE_CREDIT,
+            Capability.REQUEST_WRITE_OFF,
+            Capability.APPROVE_WRITE_OFF,
+        }
+    ),
+    # A sales rep keeps their own customers' contacts current and reads the rest of their ledger.
+    Role.SALES: frozenset({Capability.VIEW, Capability.MANAGE_CONTACTS}),
+    Role.AUDITOR: frozenset({Capability.VIEW}),
+}
+
+# Roles that see every customer; everyone else (Sales) sees only the customers they own.
+ROLES_SEEING_ALL_CUSTOMERS = frozenset({Role.ADMIN, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
+
+
+def user_roles(user) -> frozenset[Role]:
+    if not user or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_huikuan_roles", None)
+    if cached is not None:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    roles = {role for role in Role if role.value in names}
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    user._huikuan_roles = frozenset(roles)
+    return user._huikuan_roles
+
+
+def has_capability(user, capability: Capability) -> bool:
+    return any(capability in ROLE_CAPABILITIES[role] for role in user_roles(user))
+
+
+def sees_all_customers(user) -> bool:
+    return bool(user_roles(user) & ROLES_SEEING_ALL_CUSTOMERS)

@@ -1,0 +1,18 @@
+"""Business-rule errors raised by services and selectors, turned into 400s in one place."""
+
+
+class ApplicationError(Exception):
+    """A request the business rules refuse. `field` names the input at fault, when one is."""
+
+    code = "invalid"
+
+    def __init__(self, message, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class PermissionDeniedError(ApplicationError):
+    code = "permission_denied"

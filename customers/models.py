@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.money import CURRENCY_CHOICES, DECIMAL_PLACES, MAX_DIGITS
+
+
+class Customer(models.Model):
+    class Tier(models.TextChoices):
+        A = "A", _("A (key account)")
+        B = "B", _("B (regular)")
+        C = "C", _("C (occasional)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
+        BLOCKED = "blocked", _("Blocked")
+
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", _("Simplified Chinese")
+        EN = "en", _("English")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    # Initials of the Chinese name (华为技术 -> HWJS) so staff can find a customer by typing them.
+    name_initials = models.CharField(_("name initials"), max_length=200, blank=True, editable=False)
+    country = models.CharField(_("country"), max_length=2, default="CN")
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    default_payment_terms = models.ForeignKey(
+        "receivables.PaymentTerms",
+        verbose_name=_("default payment terms"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    credit_limit = models.DecimalField(
+        _("credit limit"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=0
+    )
+    credit_rating = models.CharField(_("credit rating"), max_length=8, blank=True)
+    language = models.CharField(
+        _("document language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__gte=0),
+                name="customer_credit_limit_not_negative",
+                violation_error_message=_("The credit limit cannot be negative."),
+            ),
+            # Two archive entries for one legal entity would split its balance and credit.
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=~Q(uscc=""),
+                name="customer_uscc_unique",
+                violation_error_message=_("Another customer has this USCC."),
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "code"]), models.Index(fields=["name_initials"])]
+
+    def __str__(self):
+        return f"{self.code} {self.short_name or self.legal_name}"
+
+    @property
+    def display_name(self):
+        return self.short_name or self.legal_name
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    receives_statements = models.BooleanField(_("receives statements"), default=False)
+    receives_reminders = models.BooleanField(_("receives reminders"), default=False)
+    receives_invoices = models.BooleanField(_("receives invoices"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer_id", "-is_primary", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer.code})"

@@ -1,0 +1,180 @@
+"""Reads of the receivables ledger, all scoped through customers.selectors.scope_to_user.
+
+Balances "as of" a date are computed from the immutable allocation rows, so a past date
+reproduces what was open then, whatever happened afterwards.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
+from customers.models import Customer
+from customers.selectors import scope_to_user
+from receivables.models import (
+    Allocation,
+    Contract,
+    CreditNote,
+    ExchangeRate,
+    Installment,
+    Invoice,
+    Payment,
+    PaymentTerms,
+    Refund,
+    WriteOff,
+)
+
+_MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+
+
+def invoices_visible_to(user) -> QuerySet[Invoice]:
+    return scope_to_user(Invoice.objects.all(), user)
+
+
+def installments_visible_to(user) -> QuerySet[Installment]:
+    return scope_to_user(Installment.objects.all(), user)
+
+
+def payments_visible_to(user) -> QuerySet[Payment]:
+    return scope_to_user(Payment.objects.all(), user)
+
+
+def contracts_visible_to(user) -> QuerySet[Contract]:
+    return scope_to_user(Contract.objects.all(), user)
+
+
+def credit_notes_visible_to(user) -> QuerySet[CreditNote]:
+    return scope_to_user(CreditNote.objects.all(), user)
+
+
+def write_offs_visible_to(user) -> QuerySet[WriteOff]:
+    return scope_to_user(WriteOff.objects.all(), user)
+
+
+def allocations_visible_to(user) -> QuerySet[Allocation]:
+    return scope_to_user(Allocation.objects.all(), user)
+
+
+def payment_terms_all() -> QuerySet[PaymentTerms]:
+    return PaymentTerms.objects.prefetch_related("schedule")
+
+
+def exchange_rates_all() -> QuerySet[ExchangeRate]:
+    return ExchangeRate.objects.all()
+
+
+def _with_open_as_of(installments: QuerySet, as_of: date | None) -> QuerySet[Installment]:
+    if as_of is None:
+        return installments.filter(open_amount__gt=0).annotate(open_as_of=F("open_amount"))
+    settled_by_then = (
+        Allocation.objects.filter(installment=OuterRef("pk"), applied_on__lte=as_of)
+        .values("installment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        installments.filter(invoice__issue_date__lte=as_of)
+        .annotate(
+            open_as_of=ExpressionWrapper(
+                F("amount") - Coalesce(Subquery(settled_by_then), Value(ZERO)),
+                output_field=_MONEY,
+            )
+        )
+        .filter(open_as_of__gt=0)
+    )
+
+
+def installments_open(*, user, as_of: date | None = None) -> QuerySet[Installment]:
+    """Installments with money still owed, annotated with `open_as_of`: today's open amount, or
+    for a past date the amount less the allocations dated on or before it."""
+    return _with_open_as_of(installments_visible_to(user), as_of)
+
+
+def customer_open_balance(*, customer: Customer, as_of: date | None = None) -> dict[str, Decimal]:
+    """What the customer owes, per currency, today or as of a date."""
+    rows = (
+        _with_open_as_of(Installment.objects.filter(customer=customer), as_of)
+        .values("currency")
+        .annotate(total=Sum("open_as_of"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def customer_unapplied_credit(*, customer: Customer) -> dict[str, Decimal]:
+    """Money received but not yet applied, per currency."""
+    rows = (
+        Payment.objects.filter(customer=customer, unapplied_amount__gt=0)
+        .values("currency")
+        .annotate(total=Sum("unapplied_amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def exchange_rate_on(*, currency: str, on_date: date) -> Decimal | None:
+    """The latest known rate of `currency` to the base currency on or before `on_date`."""
+    if currency == settings.BASE_CURRENCY:
+        return Decimal(1)
+    return (
+        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
+        .order_by("-rate_date")
+        .values_list("rate_to_base", flat=True)
+        .first()
+    )
+
+
+def ledger_discrepancies() -> QuerySet[Installment]:
+    """Installments whose stored open amount differs from amount - allocations, and payments
+    whose unapplied amount differs from amount - live allocations - refunds. Both should always
+    be empty; tests and operators' integrity checks read them."""
+    settled = (
+        Allocation.objects.filter(installment=OuterRef("pk"))
+        .values("installment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Installment.objects.annotate(
+        expected_open=ExpressionWrapper(
+            F("amount") - Coalesce(Subquery(settled), Value(ZERO)), output_field=_MONEY
+        )
+    ).exclude(open_amount=F("expected_open"))
+
+
+def payment_discrepancies() -> QuerySet[Payment]:
+    applied = (
+        Allocation.objects.filter(payment=OuterRef("pk"))
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    refunded = (
+        Refund.objects.filter(payment=OuterRef("pk"))
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        Payment.objects.exclude(status=Payment.Status.REVERSED)
+        .annotate(
+            expected_unapplied=ExpressionWrapper(
+                F("amount")
+                - Coalesce(Subquery(applied), Value(ZERO))
+                - Coalesce(Subquery(refunded), Value(ZERO)),
+                output_field=_MONEY,
+            )
+        )
+        .exclude(unapplied_amount=F("expected_unapplied"))
+    )

@@ -1,0 +1,1004 @@
+"""Every write to the receivables ledger.
+
+Invariants kept here (and backed by database constraints):
+- an installment's open amount = amount - its allocations (payments, credit notes, write-offs),
+  and never below zero;
+- a payment's unapplied amount = amount - live allocations - refunds, and never below zero;
+- posted documents (issued invoices, payments, credit notes, allocations) are never edited;
+  corrections are new documents (credit notes, reversing allocations, payment reversals).
+Writers lock payments, then installments, in primary-key order (see locks.py).
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Capability, has_capability
+from core.exceptions import ApplicationError, PermissionDeniedError
+from core.money import CURRENCY_MINOR_UNITS, ZERO, quantize, split_by_percentages
+from customers.models import Customer
+from receivables.locks import (
+    lock_document_sequence,
+    lock_installments,
+    lock_invoice,
+    lock_payment,
+    lock_write_off,
+)
+from receivables.models import (
+    Allocation,
+    Contract,
+    CreditNote,
+    DocumentSequence,
+    ExchangeRate,
+    Installment,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentTerms,
+    PaymentTermsInstallment,
+    Refund,
+    WriteOff,
+)
+
+INVOICE_PREFIX = "INV"
+PAYMENT_PREFIX = "RCV"
+CREDIT_NOTE_PREFIX = "CN"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _check_currency(currency: str, *, field: str = "currency") -> None:
+    if currency not in CURRENCY_MINOR_UNITS:
+        raise ApplicationError(_("Unknown currency: %s") % currency, field=field)
+
+
+def _check_amount(amount, currency: str, *, field: str = "amount", allow_zero=False) -> Decimal:
+    """A positive amount with no more decimals than the currency's minor unit allows."""
+    amount = Decimal(amount)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ApplicationError(_("The amount must be positive."), field=field, code="not_positive")
+    if quantize(amount, currency) != amount:
+        raise ApplicationError(
+            _("%(currency)s amounts have at most %(places)d decimal places.")
+            % {"currency": currency, "places": CURRENCY_MINOR_UNITS[currency]},
+            field=field,
+            code="too_precise",
+        )
+    return quantize(amount, currency)
+
+
+def _check_customer_can_trade(customer: Customer) -> None:
+    if customer.is_archived:
+        raise ApplicationError(
+            _("Customer %(code)s is archived.") % {"code": customer.code},
+            field="customer",
+            code="customer_archived",
+        )
+
+
+def _attribute(instance, actor):
+    instance._history_user = actor
+    return instance
+
+
+def next_document_number(*, prefix: str, year: int) -> str:
+    """Take the next number in a gap-free sequence. Must run inside the transaction that saves
+    the document: the sequence row stays locked until it commits, and a rollback returns the
+    number."""
+    try:
+        with transaction.atomic():
+            DocumentSequence.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another transaction created the row first; lock it below
+    sequence = lock_document_sequence(prefix=prefix, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"{prefix}-{year}-{sequence.last_value:06d}"
+
+
+# --- payment terms -----------------------------------------------------------------------------
+
+
+def _check_schedule(schedule: list[dict]) -> None:
+    if not schedule:
+        return
+    if any(not (0 < Decimal(line["percent"]) <= 100) for line in schedule):
+        raise ApplicationError(
+            _("Each installment's percent must be more than 0 and at most 100."), field="schedule"
+        )
+    total = sum((Decimal(line["percent"]) for line in schedule), Decimal(0))
+    if total != Decimal(100):
+        raise ApplicationError(
+            _("Installment percentages must add up to 100, not %(total)s.") % {"total": total},
+            field="schedule",
+            code="schedule_not_100",
+        )
+    days = [int(line["days"]) for line in schedule]
+    if days != sorted(days):
+        raise ApplicationError(
+            _("Installments must be listed in order of their due days."), field="schedule"
+        )
+
+
+def _check_terms(terms: PaymentTerms) -> None:
+    # The database constraints say the same, but without naming the field at fault.
+    if not (0 <= terms.discount_percent < 100):
+        raise ApplicationError(
+            _("The discount must be between 0 and 100%."), field="discount_percent"
+        )
+    if terms.late_interest_daily_rate < 0:
+        raise ApplicationError(
+            _("Late interest cannot be negative."), field="late_interest_daily_rate"
+        )
+
+
+@transaction.atomic
+def payment_terms_create(*, actor, schedule: list[dict] | None = None, **fields) -> PaymentTerms:
+    """Create payment terms, optionally with an installment schedule adding up to 100%."""
+    schedule = schedule or []
+    _check_schedule(schedule)
+    terms = PaymentTerms(**fields)
+    _check_terms(terms)
+    terms.full_clean()
+    _attribute(terms, actor).save()
+    _replace_schedule(terms, schedule, actor)
+    return terms
+
+
+@transaction.atomic
+def payment_terms_update(
+    *, actor, terms: PaymentTerms, schedule: list[dict] | None = None, **fields
+) -> PaymentTerms:
+    """Change payment terms. Invoices already issued keep the due dates they were issued with."""
+    terms = PaymentTerms.objects.select_for_update().get(pk=terms.pk)
+    for name, value in fields.items():
+        setattr(terms, name, value)
+    _check_terms(terms)
+    terms.full_clean()
+    _attribute(terms, actor).save()
+    if schedule is not None:
+        _check_schedule(schedule)
+        _replace_schedule(terms, schedule, actor)
+    return terms
+
+
+def _replace_schedule(terms, schedule, actor):
+    for line in terms.schedule.all():
+        _attribute(line, actor).delete()
+    for sequence, line in enumerate(schedule, start=1):
+        _attribute(
+            PaymentTermsInstallment(
+                terms=terms, sequence=sequence, percent=line["percent"], days=line["days"]
+            ),
+            actor,
+        ).save()
+
+
+@dataclass(frozen=True)
+class ScheduledInstallment:
+    due_date: date
+    discount_date: date | None
+    amount: Decimal
+
+
+def installment_schedule(
+    *, terms: PaymentTerms, issue_date: date, total: Decimal, currency: str
+) -> list[ScheduledInstallment]:
+    """Due dates and amounts for an invoice under `terms`; the parts add up to `total` exactly."""
+    if terms.basis == PaymentTerms.Basis.END_OF_MONTH:
+        last_day = calendar.monthrange(issue_date.year, issue_date.month)[1]
+        basis_date = issue_date.replace(day=last_day)
+    else:
+        basis_date = issue_date
+    discount_date = (
+        issue_date + timedelta(days=terms.discount_days) if terms.discount_percent > 0 else None
+    )
+    lines = list(terms.schedule.all())
+    if not lines:
+        return [
+            ScheduledInstallment(basis_date + timedelta(days=terms.net_days), discount_date, total)
+        ]
+    amounts = split_by_percentages(total, [line.percent for line in lines], currency)
+    # A tiny total can round some parts to zero; those installments are simply left out.
+    return [
+        ScheduledInstallment(basis_date + timedelta(days=line.days), discount_date, amount)
+        for line, amount in zip(lines, amounts, strict=True)
+        if amount > 0
+    ]
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+
+def _check_contract_dates(contract: Contract) -> None:
+    # The database constraint says the same, but without naming the field at fault.
+    if contract.starts_on and contract.ends_on and contract.ends_on < contract.starts_on:
+        raise ApplicationError(_("A contract cannot end before it starts."), field="ends_on")
+
+
+@transaction.atomic
+def contract_create(*, actor, customer: Customer, **fields) -> Contract:
+    """Record a signed contract with a customer."""
+    _check_customer_can_trade(customer)
+    fields.setdefault("currency", customer.currency)
+    _check_currency(fields["currency"])
+    contract = Contract(customer=customer, **fields)
+    _check_amount(contract.amount, contract.currency, allow_zero=True)
+    _check_contract_dates(contract)
+    contract.full_clean()
+    _attribute(contract, actor).save()
+    return contract
+
+
+@transaction.atomic
+def contract_update(*, actor, contract: Contract, **fields) -> Contract:
+    """Change a contract's details (its invoices are unaffected)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if "customer" in fields and fields["customer"].pk != contract.customer_id:
+        if contract.invoices.exists():
+            raise ApplicationError(
+                _("A contract with invoices cannot move to another customer."), field="customer"
+            )
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    _check_currency(contract.currency)
+    _check_amount(contract.amount, contract.currency, allow_zero=True)
+    _check_contract_dates(contract)
+    contract.full_clean()
+    _attribute(contract, actor).save()
+    return contract
+
+
+# --- invoices ----------------------------------------------------------------------------------
+
+
+def _build_lines(lines: list[dict], currency: str) -> list[InvoiceLine]:
+    if not lines:
+        raise ApplicationError(_("An invoice needs at least one line."), field="lines")
+    built = []
+    for position, line in enumerate(lines, start=1):
+        quantity = Decimal(line["quantity"])
+        unit_price = Decimal(line["unit_price"])
+        tax_rate = Decimal(line.get("tax_rate") or 0)
+        where = _("line %(n)d") % {"n": position}
+        if not str(line.get("description", "")).strip():
+            raise ApplicationError(_("%s: a description is required.") % where, field="lines")
+        if quantity <= 0:
+            raise ApplicationError(_("%s: quantity must be positive.") % where, field="lines")
+        if unit_price < 0:
+            raise ApplicationError(_("%s: unit price cannot be negative.") % where, field="lines")
+        if not (0 <= tax_rate < 1):
+            raise ApplicationError(
+                _("%s: tax rate is a fraction between 0 and 1 (0.13 for 13%%).") % where,
+                field="lines",
+            )
+        amount = quantize(quantity * unit_price, currency)
+        built.append(
+            InvoiceLine(
+                position=position,
+                description=line["description"].strip(),
+                quantity=quantity,
+                unit_price=unit_price,
+                tax_rate=tax_rate,
+                amount=amount,
+                tax_amount=quantize(amount * tax_rate, currency),
+            )
+        )
+    return built
+
+
+def _set_lines(invoice: Invoice, lines: list[dict], actor) -> None:
+    built = _build_lines(lines, invoice.currency)
+    for old in invoice.lines.all():
+        _attribute(old, actor).delete()
+    for line in built:
+        line.invoice = invoice
+        _attribute(line, actor).save()
+    invoice.subtotal = sum((line.amount for line in built), ZERO)
+    invoice.tax_total = sum((line.tax_amount for line in built), ZERO)
+    invoice.total = invoice.subtotal + invoice.tax_total
+
+
+def _check_invoice_header(invoice: Invoice) -> None:
+    _check_customer_can_trade(invoice.customer)
+    _check_currency(invoice.currency)
+    if invoice.payment_terms_id is None:
+        raise ApplicationError(
+            _("Choose payment terms (the customer has no default)."), field="payment_terms"
+        )
+    if invoice.contract_id:
+        if invoice.contract.customer_id != invoice.customer_id:
+            raise ApplicationError(_("The contract belongs to another customer."), field="contract")
+        if invoice.contract.currency != invoice.currency:
+            raise ApplicationError(
+                _("The contract is in %(currency)s.") % {"currency": invoice.contract.currency},
+                field="currency",
+            )
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    actor,
+    customer: Customer,
+    issue_date: date,
+    lines: list[dict],
+    payment_terms: PaymentTerms | None = None,
+    contract: Contract | None = None,
+    currency: str | None = None,
+    fapiao_number: str = "",
+    notes: str = "",
+) -> Invoice:
+    """Create a draft invoice with its lines; totals are computed from the lines in Decimal."""
+    invoice = Invoice(
+        customer=customer,
+        issue_date=issue_date,
+        payment_terms=payment_terms or customer.default_payment_terms,
+        contract=contract,
+        currency=currency or (contract.currency if contract else customer.currency),
+        fapiao_number=fapiao_number,
+        notes=notes,
+        created_by=actor,
+    )
+    _check_invoice_header(invoice)
+    _attribute(invoice, actor).save()
+    _set_lines(invoice, lines, actor)
+    invoice.save(update_fields=["subtotal", "tax_total", "total"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_update_draft(*, actor, invoice: Invoice, lines: list[dict] | None = None, **fields):
+    """Change a draft. Issued invoices are immutable: correct them with a credit note."""
+    invoice = lock_invoice(invoice.pk)
+    if not invoice.can_edit():
+        raise ApplicationError(
+            _("Invoice %(number)s is issued and cannot change; issue a credit note instead.")
+            % {"number": invoice.number},
+            field="status",
+            code="invoice_posted",
+        )
+    allowed = {
+        "customer",
+        "issue_date",
+        "payment_terms",
+        "contract",
+        "currency",
+        "fapiao_number",
+        "notes",
+    }
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ApplicationError(_("This field cannot be changed."), field=name)
+        setattr(invoice, name, value)
+    _check_invoice_header(invoice)
+    if lines is not None:
+        _set_lines(invoice, lines, actor)
+    _attribute(invoice, actor).save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, actor, invoice: Invoice) -> Invoice:
+    """Post a draft: give it the next gap-free number and create its installments from the terms."""
+    invoice = lock_invoice(invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _("Only a draft can be issued; this invoice is %(status)s.")
+            % {"status": invoice.get_status_display()},
+            field="status",
+            code="not_draft",
+        )
+    _check_invoice_header(invoice)
+    if invoice.total <= 0:
+        raise ApplicationError(_("An invoice must total more than zero."), field="lines")
+    invoice.number = next_document_number(prefix=INVOICE_PREFIX, year=invoice.issue_date.year)
+    invoice.status = Invoice.Status.ISSUED
+    invoice.issued_by = actor
+    invoice.issued_at = timezone.now()
+    _attribute(invoice, actor).save(update_fields=["number", "status", "issued_by", "issued_at"])
+    schedule = installment_schedule(
+        terms=invoice.payment_terms,
+        issue_date=invoice.issue_date,
+        total=invoice.total,
+        currency=invoice.currency,
+    )
+    for sequence, part in enumerate(schedule, start=1):
+        _attribute(
+            Installment(
+                invoice=invoice,
+                customer_id=invoice.customer_id,
+                currency=invoice.currency,
+                sequence=sequence,
+                due_date=part.due_date,
+                discount_date=part.discount_date,
+                amount=part.amount,
+                open_amount=part.amount,
+            ),
+            actor,
+        ).save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel_draft(*, actor, invoice: Invoice) -> Invoice:
+    """Void a draft that will never be issued (it never had a number, so no gap appears)."""
+    invoice = lock_invoice(invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _("Only a draft can be cancelled; reduce an issued invoice with a credit note."),
+            field="status",
+            code="not_draft",
+        )
+    invoice.status = Invoice.Status.CANCELLED
+    _attribute(invoice, actor).save(update_fields=["status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_update_delivery(
+    *,
+    actor,
+    invoice: Invoice,
+    fapiao_number: str | None = None,
+    sent_on: date | None = None,
+    receipt_confirmed_on: date | None = None,
+) -> Invoice:
+    """Record delivery facts that arrive after issue (fapiao number, sent, receipt confirmed);
+    they change no amount, so they are allowed on posted invoices and audited like the rest."""
+    invoice = lock_invoice(invoice.pk)
+    update_fields = []
+    for name, value in (
+        ("fapiao_number", fapiao_number),
+        ("sent_on", sent_on),
+        ("receipt_confirmed_on", receipt_confirmed_on),
+    ):
+        if value is not None:
+            setattr(invoice, name, value)
+            update_fields.append(name)
+    if invoice.sent_on and invoice.sent_on < invoice.issue_date:
+        raise ApplicationError(
+            _("An invoice cannot be sent before its issue date."), field="sent_on"
+        )
+    if invoice.receipt_confirmed_on and invoice.receipt_confirmed_on < invoice.issue_date:
+        raise ApplicationError(
+            _("Receipt cannot be confirmed before the issue date."), field="receipt_confirmed_on"
+        )
+    if update_fields:
+        _attribute(invoice, actor).save(update_fields=update_fields)
+    return invoice
+
+
+@transaction.atomic
+def invoice_set_disputed(*, actor, invoice: Invoice, disputed: bool) -> Invoice:
+    """Flag or clear a customer dispute on a posted invoice (collections pause on disputes)."""
+    invoice = lock_invoice(invoice.pk)
+    if not invoice.is_posted:
+        raise ApplicationError(_("Only an issued invoice can be disputed."), field="is_disputed")
+    invoice.is_disputed = disputed
+    _attribute(invoice, actor).save(update_fields=["is_disputed"])
+    return invoice
+
+
+def _refresh_invoice_statuses(invoice_ids, actor) -> None:
+    """Derive each posted invoice's status from its open amount and what settled it."""
+    for invoice in (
+        Invoice.objects.select_for_update().filter(pk__in=set(invoice_ids)).order_by("pk")
+    ):
+        open_total = invoice.installments.aggregate(total=Sum("open_amount"))["total"] or ZERO
+        settled_by = dict(
+            Allocation.objects.filter(installment__invoice=invoice)
+            .values_list("kind")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        paid = settled_by.get(Allocation.Kind.PAYMENT, ZERO)
+        if open_total > 0:
+            # A credit note or a partial write-off alone does not make an invoice "partly paid".
+            status = Invoice.Status.PARTIALLY_PAID if paid > 0 else Invoice.Status.ISSUED
+        else:
+            if settled_by.get(Allocation.Kind.WRITE_OFF, ZERO) > 0:
+                status = Invoice.Status.WRITTEN_OFF
+            elif paid > 0:
+                status = Invoice.Status.PAID
+            else:  # fully credited (红冲): the invoice is void in substance
+                status = Invoice.Status.CANCELLED
+        if invoice.status != status:
+            invoice.status = status
+            _attribute(invoice, actor).save(update_fields=["status"])
+
+
+# --- allocations -------------------------------------------------------------------------------
+
+
+def _settle(installment: Installment, amount: Decimal, on_date: date, actor) -> None:
+    """Reduce (or, for a negative amount, re-open) an installment's open amount."""
+    installment.open_amount -= amount
+    if installment.open_amount < 0:
+        raise ApplicationError(
+            _("Installment %(ref)s has only %(open)s open.")
+            % {"ref": installment, "open": installment.open_amount + amount},
+            field="amount",
+            code="exceeds_open_amount",
+        )
+    installment.settled_on = on_date if installment.open_amount == 0 else None
+    _attribute(installment, actor).save(update_fields=["open_amount", "settled_on"])
+
+
+def _refresh_payment_status(payment: Payment, actor) -> None:
+    if payment.status == Payment.Status.REVERSED:
+        status = Payment.Status.REVERSED
+    elif payment.unapplied_amount == payment.amount:
+        status = Payment.Status.UNAPPLIED
+    elif payment.unapplied_amount == 0:
+        status = Payment.Status.APPLIED
+    else:
+        status = Payment.Status.PARTIALLY_APPLIED
+    payment.status = status
+    _attribute(payment, actor).save(update_fields=["unapplied_amount", "status"])
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor,
+    customer: Customer,
+    received_on: date,
+    amount: Decimal,
+    currency: str | None = None,
+    method: str = Payment.Method.BANK_TRANSFER,
+    reference: str = "",
+    notes: str = "",
+) -> Payment:
+    """Record money received from a customer; it stays unapplied credit until allocated."""
+    _check_customer_can_trade(customer)
+    currency = currency or customer.currency
+    _check_currency(currency)
+    amount = _check_amount(amount, currency)
+    if method not in Payment.Method.values:
+        raise ApplicationError(_("Unknown payment method."), field="method")
+    payment = Payment(
+        number=next_document_number(prefix=PAYMENT_PREFIX, year=received_on.year),
+        customer=customer,
+        received_on=received_on,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        notes=notes,
+        unapplied_amount=amount,
+        created_by=actor,
+    )
+    _attribute(payment, actor).save()
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(
+    *,
+    actor,
+    payment: Payment,
+    allocations: list[tuple[int, Decimal]],
+    applied_on: date | None = None,
+) -> list[Allocation]:
+    """Apply a payment to installments (installment id, amount). Never more than the payment's
+    unapplied amount in total, never more than an installment's open amount."""
+    if not allocations:
+        raise ApplicationError(_("Name at least one installment."), field="allocations")
+    payment = lock_payment(payment.pk)
+    if payment.status == Payment.Status.REVERSED:
+        raise ApplicationError(_("A reversed payment cannot be applied."), field="payment")
+    applied_on = applied_on or timezone.localdate()
+    if applied_on < payment.received_on:
+        raise ApplicationError(
+            _("A payment cannot be applied before it was received."), field="applied_on"
+        )
+    ids = [int(installment_id) for installment_id, _amount in allocations]
+    if len(set(ids)) != len(ids):
+        raise ApplicationError(_("Each installment may appear only once."), field="allocations")
+    installments = lock_installments(ids)
+    requested = ZERO
+    created = []
+    for installment_id, amount in allocations:
+        installment = installments.get(int(installment_id))
+        if installment is None or installment.customer_id != payment.customer_id:
+            raise ApplicationError(
+                _("Installment %(id)s is not an open item of this customer.")
+                % {"id": installment_id},
+                field="allocations",
+                code="foreign_installment",
+            )
+        if installment.currency != payment.currency:
+            raise ApplicationError(
+                _("Installment %(ref)s is in %(currency)s, the payment in %(paid)s.")
+                % {"ref": installment, "currency": installment.currency, "paid": payment.currency},
+                field="allocations",
+                code="currency_mismatch",
+            )
+        amount = _check_amount(amount, payment.currency, field="allocations")
+        if amount > installment.open_amount:
+            raise ApplicationError(
+                _("Installment %(ref)s has only %(open)s open; cannot apply %(amount)s.")
+                % {"ref": installment, "open": installment.open_amount, "amount": amount},
+                field="allocations",
+                code="exceeds_open_amount",
+            )
+        if applied_on < installment.invoice.issue_date:
+            raise ApplicationError(
+                _("Cannot apply to invoice %(number)s before its issue date.")
+                % {"number": installment.invoice.number},
+                field="applied_on",
+            )
+        requested += amount
+        if requested > payment.unapplied_amount:
+            raise ApplicationError(
+                _("The payment has only %(unapplied)s unapplied.")
+                % {"unapplied": payment.unapplied_amount},
+                field="allocations",
+                code="exceeds_payment",
+            )
+        _settle(installment, amount, applied_on, actor)
+        allocation = Allocation(
+            installment=installment,
+            customer_id=payment.customer_id,
+            kind=Allocation.Kind.PAYMENT,
+            payment=payment,
+            amount=amount,
+            applied_on=applied_on,
+            created_by=actor,
+        )
+        _attribute(allocation, actor).save()
+        created.append(allocation)
+    payment.unapplied_amount -= requested
+    _refresh_payment_status(payment, actor)
+    _refresh_invoice_statuses({i.invoice_id for i in installments.values()}, actor)
+    return created
+
+
+@transaction.atomic
+def payment_allocate_auto(
+    *, actor, payment: Payment, applied_on: date | None = None
+) -> list[Allocation]:
+    """Apply a payment to the customer's open installments, oldest due date first, skipping
+    disputed invoices, until the payment or the open items run out."""
+    payment = lock_payment(payment.pk)
+    remaining = payment.unapplied_amount
+    if remaining <= 0 or payment.status == Payment.Status.REVERSED:
+        return []
+    applied_on = applied_on or timezone.localdate()
+    # Lock the candidates before planning: a concurrent writer may be paying them right now,
+    # and the plan must use the amounts left once it commits.
+    candidate_ids = Installment.objects.filter(
+        customer_id=payment.customer_id,
+        currency=payment.currency,
+        open_amount__gt=0,
+        invoice__is_disputed=False,
+        invoice__issue_date__lte=applied_on,
+    ).values_list("pk", flat=True)
+    candidates = [i for i in lock_installments(candidate_ids).values() if i.open_amount > 0]
+    plan = []
+    for installment in sorted(candidates, key=lambda i: (i.due_date, i.pk)):
+        if remaining <= 0:
+            break
+        amount = min(installment.open_amount, remaining)
+        plan.append((installment.pk, amount))
+        remaining -= amount
+    if not plan:
+        return []
+    return payment_allocate(actor=actor, payment=payment, allocations=plan, applied_on=applied_on)
+
+
+@transaction.atomic
+def allocation_reverse(
+    *, actor, allocation: Allocation, reversed_on: date | None = None
+) -> Allocation:
+    """Undo a payment allocation: the money goes back to the payment's unapplied credit and the
+    installment re-opens. The original row stays; a negative row records the undoing."""
+    if allocation.kind != Allocation.Kind.PAYMENT:
+        raise ApplicationError(
+            _("Only payment allocations can be undone; credit notes and write-offs are final."),
+            field="allocation",
+        )
+    if allocation.is_reversal:
+        raise ApplicationError(_("This row is itself a reversal."), field="allocation")
+    payment = lock_payment(allocation.payment_id)
+    installment = lock_installments([allocation.installment_id])[allocation.installment_id]
+    if Allocation.objects.filter(reverses=allocation).exists():
+        raise ApplicationError(_("This allocation was already undone."), field="allocation")
+    reversed_on = reversed_on or timezone.localdate()
+    if reversed_on < allocation.applied_on:
+        raise ApplicationError(
+            _("An allocation cannot be undone before it was made."), field="reversed_on"
+        )
+    reversal = Allocation(
+        installment=installment,
+        customer_id=allocation.customer_id,
+        kind=Allocation.Kind.PAYMENT,
+        payment=payment,
+        amount=-allocation.amount,
+        applied_on=reversed_on,
+        reverses=allocation,
+        created_by=actor,
+    )
+    _attribute(reversal, actor).save()
+    _settle(installment, -allocation.amount, reversed_on, actor)
+    if payment.status != Payment.Status.REVERSED:
+        payment.unapplied_amount += allocation.amount
+        _refresh_payment_status(payment, actor)
+    _refresh_invoice_statuses([installment.invoice_id], actor)
+    return reversal
+
+
+@transaction.atomic
+def payment_reverse(*, actor, payment: Payment, reversed_on: date, reason: str) -> Payment:
+    """Reverse a bounced or mistaken payment: every live allocation is undone (re-opening what
+    it paid) and the payment no longer counts as credit."""
+    payment = lock_payment(payment.pk)
+    if not payment.can_reverse():
+        raise ApplicationError(_("This payment is already reversed."), field="payment")
+    if not reason.strip():
+        raise ApplicationError(_("Give a reason for the reversal."), field="reason")
+    if reversed_on < payment.received_on:
+        raise ApplicationError(
+            _("A payment cannot be reversed before it was received."), field="reversed_on"
+        )
+    if payment.refunds.exists():
+        raise ApplicationError(
+            _("Part of this payment was refunded; it cannot be reversed."),
+            field="payment",
+            code="payment_refunded",
+        )
+    live = list(
+        payment.allocations.filter(reverses__isnull=True, reversed_by__isnull=True).order_by("pk")
+    )
+    if any(a.applied_on > reversed_on for a in live):
+        raise ApplicationError(
+            _(
+                "The payment was applied after this date; "
+                "reverse it on or after the last application."
+            ),
+            field="reversed_on",
+        )
+    for allocation in live:
+        allocation_reverse(actor=actor, allocation=allocation, reversed_on=reversed_on)
+    payment.refresh_from_db()
+    payment.status = Payment.Status.REVERSED
+    payment.unapplied_amount = ZERO
+    payment.reversed_on = reversed_on
+    payment.reversal_reason = reason.strip()
+    _attribute(payment, actor).save(
+        update_fields=["status", "unapplied_amount", "reversed_on", "reversal_reason"]
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_refund(
+    *, actor, payment: Payment, amount: Decimal, refunded_on: date, reference: str = ""
+) -> Refund:
+    """Pay unapplied credit back to the customer."""
+    payment = lock_payment(payment.pk)
+    if payment.status == Payment.Status.REVERSED:
+        raise ApplicationError(_("A reversed payment cannot be refunded."), field="payment")
+    amount = _check_amount(amount, payment.currency)
+    if amount > payment.unapplied_amount:
+        raise ApplicationError(
+            _("Only %(unapplied)s of this payment is unapplied.")
+            % {"unapplied": payment.unapplied_amount},
+            field="amount",
+            code="exceeds_payment",
+        )
+    if refunded_on < payment.received_on:
+        raise ApplicationError(_("A refund cannot precede the payment."), field="refunded_on")
+    refund = Refund(
+        payment=payment,
+        customer_id=payment.customer_id,
+        amount=amount,
+        currency=payment.currency,
+        refunded_on=refunded_on,
+        reference=reference,
+        created_by=actor,
+    )
+    _attribute(refund, actor).save()
+    payment.unapplied_amount -= amount
+    _refresh_payment_status(payment, actor)
+    return refund
+
+
+# --- credit notes ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def credit_note_issue(
+    *, actor, invoice: Invoice, amount: Decimal, reason: str, issue_date: date
+) -> CreditNote:
+    """Reduce an issued invoice by `amount` (at most what is still open on it). The credit
+    reaches the latest-due installments first, so what falls due soonest is unchanged."""
+    invoice = lock_invoice(invoice.pk)
+    if not invoice.is_posted or invoice.status == Invoice.Status.DRAFT:
+        raise ApplicationError(_("Only an issued invoice can be credited."), field="invoice")
+    if not reason.strip():
+        raise ApplicationError(_("Give a reason for the credit note."), field="reason")
+    if issue_date < invoice.issue_date:
+        raise ApplicationError(_("A credit note cannot predate its invoice."), field="issue_date")
+    amount = _check_amount(amount, invoice.currency)
+    installments = lock_installments(invoice.installments.values_list("pk", flat=True))
+    open_total = sum((i.open_amount for i in installments.values()), ZERO)
+    if amount > open_total:
+        raise ApplicationError(
+            _("Invoice %(number)s has only %(open)s open; unapply payments first to credit more.")
+            % {"number": invoice.number, "open": open_total},
+            field="amount",
+            code="exceeds_open_amount",
+        )
+    credit_note = CreditNote(
+        number=next_document_number(prefix=CREDIT_NOTE_PREFIX, year=issue_date.year),
+        invoice=invoice,
+        customer_id=invoice.customer_id,
+        issue_date=issue_date,
+        amount=amount,
+        currency=invoice.currency,
+        reason=reason.strip(),
+        created_by=actor,
+    )
+    _attribute(credit_note, actor).save()
+    remaining = amount
+    for installment in sorted(
+        installments.values(), key=lambda i: (i.due_date, i.pk), reverse=True
+    ):
+        if remaining <= 0:
+            break
+        part = min(installment.open_amount, remaining)
+        if part <= 0:
+            continue
+        _settle(installment, part, issue_date, actor)
+        _attribute(
+            Allocation(
+                installment=installment,
+                customer_id=invoice.customer_id,
+                kind=Allocation.Kind.CREDIT_NOTE,
+                credit_note=credit_note,
+                amount=part,
+                applied_on=issue_date,
+                created_by=actor,
+            ),
+            actor,
+        ).save()
+        remaining -= part
+    _refresh_invoice_statuses([invoice.pk], actor)
+    return credit_note
+
+
+# --- write-offs --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def write_off_request(*, actor, installment: Installment, amount: Decimal, reason: str) -> WriteOff:
+    """Ask for part or all of an installment to be written off as bad debt; needs approval."""
+    installment = lock_installments([installment.pk])[installment.pk]
+    if not reason.strip():
+        raise ApplicationError(_("Give a reason for the write-off."), field="reason")
+    amount = _check_amount(amount, installment.currency)
+    pending = (
+        installment.write_offs.filter(status=WriteOff.Status.PENDING).aggregate(t=Sum("amount"))[
+            "t"
+        ]
+        or ZERO
+    )
+    if amount + pending > installment.open_amount:
+        raise ApplicationError(
+            _(
+                "Only %(available)s of this installment is open "
+                "and not already proposed for write-off."
+            )
+            % {"available": installment.open_amount - pending},
+            field="amount",
+            code="exceeds_open_amount",
+        )
+    write_off = WriteOff(
+        installment=installment,
+        customer_id=installment.customer_id,
+        amount=amount,
+        currency=installment.currency,
+        reason=reason.strip(),
+        requested_by=actor,
+    )
+    _attribute(write_off, actor).save()
+    return write_off
+
+
+def _check_can_decide(actor, write_off: WriteOff) -> None:
+    if not has_capability(actor, Capability.APPROVE_WRITE_OFF):
+        raise PermissionDeniedError(_("Only a manager may decide write-offs."), field="write_off")
+    if write_off.status != WriteOff.Status.PENDING:
+        raise ApplicationError(_("This write-off was already decided."), field="status")
+    if write_off.requested_by_id == actor.pk:
+        raise PermissionDeniedError(
+            _("You requested this write-off; another manager must decide it."),
+            field="write_off",
+            code="four_eyes",
+        )
+
+
+@transaction.atomic
+def write_off_approve(
+    *, actor, write_off: WriteOff, effective_on: date | None = None, note: str = ""
+) -> WriteOff:
+    """Approve a pending write-off (by a manager other than the requester) and post it."""
+    write_off = lock_write_off(write_off.pk)
+    _check_can_decide(actor, write_off)
+    installment = lock_installments([write_off.installment_id])[write_off.installment_id]
+    effective_on = effective_on or timezone.localdate()
+    if write_off.amount > installment.open_amount:
+        raise ApplicationError(
+            _("The installment now has only %(open)s open.") % {"open": installment.open_amount},
+            field="amount",
+            code="exceeds_open_amount",
+        )
+    write_off.status = WriteOff.Status.APPROVED
+    write_off.decided_by = actor
+    write_off.decided_at = timezone.now()
+    write_off.decision_note = note
+    write_off.effective_on = effective_on
+    _attribute(write_off, actor).save()
+    _settle(installment, write_off.amount, effective_on, actor)
+    _attribute(
+        Allocation(
+            installment=installment,
+            customer_id=write_off.customer_id,
+            kind=Allocation.Kind.WRITE_OFF,
+            write_off=write_off,
+            amount=write_off.amount,
+            applied_on=effective_on,
+            created_by=actor,
+        ),
+        actor,
+    ).save()
+    _refresh_invoice_statuses([installment.invoice_id], actor)
+    return write_off
+
+
+@transaction.atomic
+def write_off_reject(*, actor, write_off: WriteOff, note: str = "") -> WriteOff:
+    """Turn down a pending write-off; the installment stays open."""
+    write_off = lock_write_off(write_off.pk)
+    _check_can_decide(actor, write_off)
+    write_off.status = WriteOff.Status.REJECTED
+    write_off.decided_by = actor
+    write_off.decided_at = timezone.now()
+    write_off.decision_note = note
+    _attribute(write_off, actor).save()
+    return write_off
+
+
+# --- exchange rates ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exchange_rate_set(
+    *, actor, currency: str, rate_date: date, rate_to_base: Decimal
+) -> ExchangeRate:
+    """Record (or correct) the rate of `currency` to the base currency on a date."""
+    _check_currency(currency)
+    if currency == settings.BASE_CURRENCY:
+        raise ApplicationError(_("The base currency needs no rate."), field="currency")
+    if Decimal(rate_to_base) <= 0:
+        raise ApplicationError(_("An exchange rate must be positive."), field="rate_to_base")
+    rate = (
+        ExchangeRate.objects.select_for_update()
+        .filter(currency=currency, rate_date=rate_date)
+        .first()
+    )
+    if rate is None:
+        rate = ExchangeRate(currency=currency, rate_date=rate_date)
+    rate.rate_to_base = rate_to_base
+    _attribute(rate, actor).save()
+    return rate

@@ -1,0 +1,108 @@
+"""Every change to money or credit is recorded with who, when, before and after."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.history import history_entries
+from customers import services as customer_services
+from receivables import services
+from tests.factories import issued_invoice, recorded_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def _change(entry, field):
+    return next(c for c in entry["changes"] if c["field"] == field)
+
+
+def test_credit_limit_change_records_who_before_and_after(customer, finance_user, manager_user):
+    customer_services.customer_update(
+        actor=manager_user, customer=customer, credit_limit=Decimal("250000.00")
+    )
+    latest, created = history_entries(customer)[:2]
+    assert latest["user"] == manager_user.username
+    assert latest["action"] == "changed"
+    assert _change(latest, "credit_limit") == {
+        "field": "credit_limit",
+        "before": "100000.00",
+        "after": "250000.00",
+    }
+    assert latest["at"] >= created["at"]
+
+
+def test_sales_rep_cannot_change_a_credit_limit(customer, sales_user):
+    from core.exceptions import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError):
+        customer_services.customer_update(
+            actor=sales_user, customer=customer, credit_limit=Decimal("1.00")
+        )
+    customer.refresh_from_db()
+    assert customer.credit_limit == Decimal("100000.00")
+    assert customer.history.count() == 1
+
+
+def test_allocation_and_balance_changes_are_attributed(customer, finance_user):
+    invoice = issued_invoice(customer, actor=finance_user, amount=Decimal("500.00"))
+    installment = invoice.installments.get()
+    payment = recorded_payment(customer, actor=finance_user, amount=Decimal("500.00"))
+    (allocation,) = services.payment_allocate(
+        actor=finance_user,
+        payment=payment,
+        allocations=[(installment.pk, Decimal("200.00"))],
+        applied_on=date(2026, 1, 20),
+    )
+    installment_latest = history_entries(installment)[0]
+    assert installment_latest["user"] == finance_user.username
+    assert _change(installment_latest, "open_amount") == {
+        "field": "open_amount",
+        "before": "500.00",
+        "after": "300.00",
+    }
+    payment_latest = history_entries(payment)[0]
+    assert _change(payment_latest, "unapplied_amount") == {
+        "field": "unapplied_amount",
+        "before": "500.00",
+        "after": "300.00",
+    }
+    allocation_created = history_entries(allocation)[0]
+    assert allocation_created["action"] == "created"
+    assert allocation_created["user"] == finance_user.username
+    invoice_latest = history_entries(invoice)[0]
+    assert _change(invoice_latest, "status") == {
+        "field": "status",
+        "before": "issued",
+        "after": "partially_paid",
+    }
+
+
+def test_write_off_decision_is_attributed_to_the_approver(
+    customer, finance_user, manager_user, second_manager
+):
+    installment = issued_invoice(customer, actor=finance_user).installments.get()
+    write_off = services.write_off_request(
+        actor=manager_user, installment=installment, amount=Decimal("100.00"), reason="x"
+    )
+    services.write_off_approve(
+        actor=second_manager, write_off=write_off, effective_on=date(2026, 5, 1)
+    )
+    requested, approved = reversed(history_entries(write_off))
+    assert requested["user"] == manager_user.username
+    assert approved["user"] == second_manager.username
+    assert _change(approved, "status") == {
+        "field": "status",
+        "before": "pending",
+        "after": "approved",
+    }
+
+
+def test_payment_terms_changes_are_recorded(finance_user):
+    terms = services.payment_terms_create(
+        actor=finance_user, code="N45", name="Net 45", net_days=45
+    )
+    services.payment_terms_update(actor=finance_user, terms=terms, net_days=60)
+    latest = history_entries(terms)[0]
+    assert latest["user"] == finance_user.username
+    assert _change(latest, "net_days") == {"field": "net_days", "before": 45, "after": 60}
