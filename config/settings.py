@@ -121,7 +121,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Money -------------------------------------------------------------------------------------
 BASE_CURRENCY = env("BASE_CURRENCY", default="CNY")

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenObtainApi
@@ -16,6 +17,10 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Sign-in for every role (the admin's own login admits staff only).
+    path("accounts/", include("django.contrib.auth.urls")),
+    # Until the product pages exist, the API documentation is the front page.
+    path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API's shape is not public: the docs page sends visitors to the login page first.

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 MAX_DIGITS = 20
 DECIMAL_PLACES = 2
 ZERO = Decimal("0.00")
+# Below the smallest stored difference: comparisons in SQL use it where SQLite's float
+# arithmetic would otherwise see 0.30000000000000004 for 0.30.
+HALF_CENT = Decimal("0.005")
 
 # ISO 4217 codes the ledger accepts, with their minor units. Amounts are stored with two decimal
 # places; currencies with no minor unit simply keep ".00".

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.money import CURRENCY_CHOICES, DECIMAL_PLACES, MAX_DIGITS
+from core.money import CURRENCY_CHOICES, DECIMAL_PLACES, HALF_CENT, MAX_DIGITS
 from customers.models import Customer
 
 
@@ -220,8 +220,12 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-issue_date", "-id"]
         constraints = [
+            # Within half a cent rather than equal: SQLite (the development default) adds
+            # decimals as binary floats, so 0.10 + 0.20 is not 0.30 there. On PostgreSQL's
+            # exact numeric, with two decimal places, this is plain equality.
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("tax_total")),
+                condition=Q(total__gt=F("subtotal") + F("tax_total") - HALF_CENT)
+                & Q(total__lt=F("subtotal") + F("tax_total") + HALF_CENT),
                 name="invoice_total_is_subtotal_plus_tax",
             ),
             models.CheckConstraint(

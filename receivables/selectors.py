@@ -13,6 +13,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -20,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
+from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
 from customers.models import Customer
 from customers.selectors import scope_to_user
 from receivables.models import (
@@ -92,7 +93,7 @@ def _with_open_as_of(installments: QuerySet, as_of: date | None) -> QuerySet[Ins
                 output_field=_MONEY,
             )
         )
-        .filter(open_as_of__gt=0)
+        .filter(open_as_of__gt=HALF_CENT)
     )
 
 
@@ -136,10 +137,16 @@ def exchange_rate_on(*, currency: str, on_date: date) -> Decimal | None:
     )
 
 
+def _differs(stored: str, expected: str) -> Q:
+    # By more than half a cent, not by any amount: SQLite subtracts decimals as floats.
+    return Q(**{f"{stored}__gt": F(expected) + HALF_CENT}) | Q(
+        **{f"{stored}__lt": F(expected) - HALF_CENT}
+    )
+
+
 def ledger_discrepancies() -> QuerySet[Installment]:
-    """Installments whose stored open amount differs from amount - allocations, and payments
-    whose unapplied amount differs from amount - live allocations - refunds. Both should always
-    be empty; tests and operators' integrity checks read them."""
+    """Installments whose stored open amount differs from amount - allocations. Should always be
+    empty; tests and operators' integrity checks read it."""
     settled = (
         Allocation.objects.filter(installment=OuterRef("pk"))
         .values("installment")
@@ -150,10 +157,11 @@ def ledger_discrepancies() -> QuerySet[Installment]:
         expected_open=ExpressionWrapper(
             F("amount") - Coalesce(Subquery(settled), Value(ZERO)), output_field=_MONEY
         )
-    ).exclude(open_amount=F("expected_open"))
+    ).filter(_differs("open_amount", "expected_open"))
 
 
 def payment_discrepancies() -> QuerySet[Payment]:
+    """Live payments whose unapplied amount differs from amount - allocations - refunds."""
     applied = (
         Allocation.objects.filter(payment=OuterRef("pk"))
         .values("payment")
@@ -176,5 +184,5 @@ def payment_discrepancies() -> QuerySet[Payment]:
                 output_field=_MONEY,
             )
         )
-        .exclude(unapplied_amount=F("expected_unapplied"))
+        .filter(_differs("unapplied_amount", "expected_unapplied"))
     )

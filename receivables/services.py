@@ -883,6 +883,10 @@ def credit_note_issue(
 @transaction.atomic
 def write_off_request(*, actor, installment: Installment, amount: Decimal, reason: str) -> WriteOff:
     """Ask for part or all of an installment to be written off as bad debt; needs approval."""
+    if not has_capability(actor, Capability.REQUEST_WRITE_OFF):
+        raise PermissionDeniedError(
+            _("You may not request write-offs."), field="write_off", code="not_allowed"
+        )
     installment = lock_installments([installment.pk])[installment.pk]
     if not reason.strip():
         raise ApplicationError(_("Give a reason for the write-off."), field="reason")

@@ -95,9 +95,26 @@ def _signed_in(user) -> APIClient:
 def test_docs_and_schema_need_a_login(finance):
     docs = APIClient().get("/api/docs/")
     assert docs.status_code == 302
-    assert docs["Location"] == "/admin/login/?next=/api/docs/"
+    assert docs["Location"] == "/accounts/login/?next=/api/docs/"
     assert APIClient().get("/api/schema/").status_code in (401, 403)
     assert _signed_in(finance).get("/api/docs/").status_code == 200
+
+
+def test_any_role_signs_in_on_the_login_page_and_reaches_the_docs(finance):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/accounts/login/?next=/api/docs/")
+    assert page.status_code == 200
+    assert b"Sign in" in page.content
+    refused = client.post("/accounts/login/", {"username": "token_finance", "password": "wrong"})
+    assert refused.status_code == 200
+    assert "didn't match" in refused.content.decode()
+    signed_in = client.post(
+        "/accounts/login/",
+        {"username": "token_finance", "password": PASSWORD, "next": "/api/docs/"},
+    )
+    assert signed_in.status_code == 302
+    assert signed_in["Location"] == "/api/docs/"
+    assert client.get("/api/docs/").status_code == 200
 
 
 def test_schema_is_an_openapi_3_document_listing_every_endpoint_and_action(finance):

@@ -383,3 +383,12 @@ def test_balance_as_of_a_past_date_ignores_later_events(customer, finance_user, 
         "CNY": Decimal("1000.00")
     }
     assert customer_open_balance(customer=customer) == {"CNY": Decimal("1000.00")}
+
+
+def test_only_finance_and_managers_may_request_write_offs(sales_user, auditor_user, installment):
+    for actor in (sales_user, auditor_user):
+        with pytest.raises(PermissionDeniedError):
+            services.write_off_request(
+                actor=actor, installment=installment, amount=Decimal("1.00"), reason="x"
+            )
+    assert WriteOff.objects.count() == 0
