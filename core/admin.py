@@ -7,3 +7,4 @@ from core.models import WorkerHeartbeat
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("hostname", "beat_at")
     search_fields = ("hostname",)
+    list_filter = ("beat_at",)
