@@ -88,7 +88,7 @@ class Customer(models.Model):
         indexes = [models.Index(fields=["owner", "code"]), models.Index(fields=["name_initials"])]
 
     def __str__(self):
-        return f"{self.code} {self.short_name or self.legal_name}"
+        return f"{self.code} {self.display_name}"
 
     @property
     def display_name(self):
