@@ -18,7 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Sign-in for every role (the admin's own login admits staff only).
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     # Until the product pages exist, the API documentation is the front page.
     path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),
     path("api/v1/", include(api_v1)),
