@@ -11,7 +11,7 @@ def user_language_set(*, user, language: str) -> UserPreference:
     """Remember the UI language a user chose, for every browser they sign in from."""
     if language not in dict(settings.LANGUAGES):
         raise ApplicationError(_("Unknown language."), field="language")
-    preference, _ = UserPreference.objects.update_or_create(
+    preference, _created = UserPreference.objects.update_or_create(
         user=user, defaults={"language": language}
     )
     return preference

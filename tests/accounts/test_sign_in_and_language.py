@@ -87,3 +87,12 @@ def test_sign_out_and_password_change(user):
     signed_out = client.post("/accounts/logout/")
     assert signed_out["Location"] == "/accounts/login/"
     assert client.get("/api/docs/").status_code == 302
+
+
+def test_unknown_language_is_refused_by_the_service_naming_the_field(user):
+    from accounts.services import user_language_set
+    from core.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as exc:
+        user_language_set(user=user, language="fr")
+    assert exc.value.field == "language"
