@@ -24,8 +24,8 @@ How:
   too slow for a million invoices); it repeats their arithmetic instead: line amounts and tax
   with `core.money.quantize`, installments with `services.installment_schedule`, open and
   unapplied amounts as amount minus allocations (minus refunds), and invoice and payment
-  statuses derived the way `services._refresh_invoice_statuses` and `_refresh_payment_status`
-  derive them.
+  statuses from `Invoice.status_from_ledger` and `Payment.status_from_balance`, the rules the
+  services use.
 - Document numbers are gap-free per year and follow the document dates, as the services would
   have issued them: a first pass over the generator counts documents per date, the second
   hands out numbers and writes. `DocumentSequence` rows end at the last number used, so
@@ -712,7 +712,12 @@ class _CustomerGenerator:
         self._invoices(customer)
         self._payments(customer)
         for invoice in customer.invoices:
-            invoice.status = _invoice_status(invoice)
+            invoice.status = Invoice.status_from_ledger(
+                total=invoice.total,
+                open_total=sum((i.open_amount for i in invoice.installments), ZERO),
+                paid=invoice.paid,
+                written_off=ZERO,  # demo write-offs stay pending requests
+            )
         for position, contract in enumerate(customer.contracts):
             invoiced = sum((i.total for i in customer.invoices if i.contract == position), ZERO)
             # Framework contracts are signed for more than is eventually ordered; round up to
@@ -1072,7 +1077,9 @@ class _CustomerGenerator:
             refunded = sum((refund.amount for refund in payment.refunds), ZERO)
             applied = sum((allocation.amount for allocation in payment.allocations), ZERO)
             payment.unapplied_amount = payment.amount - applied - refunded
-            payment.status = _payment_status(payment)
+            payment.status = Payment.status_from_balance(
+                amount=payment.amount, unapplied_amount=payment.unapplied_amount
+            )
 
     def _payment(self, customer, received_on, amount, allocations) -> DemoPayment:
         rng = self.rng
@@ -1101,27 +1108,6 @@ class _CustomerGenerator:
             reference=reference,
             allocations=allocations,
         )
-
-
-def _invoice_status(invoice: DemoInvoice) -> str:
-    """The status services._refresh_invoice_statuses derives from the open amount."""
-    open_total = sum((i.open_amount for i in invoice.installments), ZERO)
-    if open_total == invoice.total:
-        return Invoice.Status.ISSUED
-    if open_total > 0:
-        return Invoice.Status.PARTIALLY_PAID
-    if invoice.paid > 0:
-        return Invoice.Status.PAID
-    return Invoice.Status.CANCELLED  # fully credited
-
-
-def _payment_status(payment: DemoPayment) -> str:
-    """The status services._refresh_payment_status derives from the unapplied amount."""
-    if payment.unapplied_amount == payment.amount:
-        return Payment.Status.UNAPPLIED
-    if payment.unapplied_amount == 0:
-        return Payment.Status.APPLIED
-    return Payment.Status.PARTIALLY_APPLIED
 
 
 def _write_off_candidate(customer: DemoCustomer, as_of: date) -> DemoInstallment | None:

@@ -250,6 +250,19 @@ class Invoice(models.Model):
     def can_edit(self):
         return self.status == self.Status.DRAFT
 
+    @classmethod
+    def status_from_ledger(cls, *, total, open_total, paid, written_off) -> str:
+        """A posted invoice's status from what is open and what settled it (payments applied,
+        write-offs approved); credit notes count only by reducing what is open."""
+        if open_total > 0:
+            # A credit note or a partial write-off alone does not make an invoice "partly paid".
+            return cls.Status.PARTIALLY_PAID if paid > 0 else cls.Status.ISSUED
+        if written_off > 0:
+            return cls.Status.WRITTEN_OFF
+        if paid > 0:
+            return cls.Status.PAID
+        return cls.Status.CANCELLED  # fully credited (红冲): the invoice is void in substance
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -410,6 +423,17 @@ class Payment(models.Model):
 
     def can_reverse(self):
         return self.status != self.Status.REVERSED
+
+    @classmethod
+    def status_from_balance(cls, *, amount, unapplied_amount, is_reversed=False) -> str:
+        """A payment's status from how much of it is still unapplied."""
+        if is_reversed:
+            return cls.Status.REVERSED
+        if unapplied_amount == amount:
+            return cls.Status.UNAPPLIED
+        if unapplied_amount == 0:
+            return cls.Status.APPLIED
+        return cls.Status.PARTIALLY_APPLIED
 
 
 class CreditNote(models.Model):

@@ -500,17 +500,12 @@ def _refresh_invoice_statuses(invoice_ids, actor) -> None:
             .annotate(total=Sum("amount"))
             .order_by()
         )
-        paid = settled_by.get(Allocation.Kind.PAYMENT, ZERO)
-        if open_total > 0:
-            # A credit note or a partial write-off alone does not make an invoice "partly paid".
-            status = Invoice.Status.PARTIALLY_PAID if paid > 0 else Invoice.Status.ISSUED
-        else:
-            if settled_by.get(Allocation.Kind.WRITE_OFF, ZERO) > 0:
-                status = Invoice.Status.WRITTEN_OFF
-            elif paid > 0:
-                status = Invoice.Status.PAID
-            else:  # fully credited (红冲): the invoice is void in substance
-                status = Invoice.Status.CANCELLED
+        status = Invoice.status_from_ledger(
+            total=invoice.total,
+            open_total=open_total,
+            paid=settled_by.get(Allocation.Kind.PAYMENT, ZERO),
+            written_off=settled_by.get(Allocation.Kind.WRITE_OFF, ZERO),
+        )
         if invoice.status != status:
             invoice.status = status
             _attribute(invoice, actor).save(update_fields=["status"])
@@ -534,15 +529,11 @@ def _settle(installment: Installment, amount: Decimal, on_date: date, actor) -> 
 
 
 def _refresh_payment_status(payment: Payment, actor) -> None:
-    if payment.status == Payment.Status.REVERSED:
-        status = Payment.Status.REVERSED
-    elif payment.unapplied_amount == payment.amount:
-        status = Payment.Status.UNAPPLIED
-    elif payment.unapplied_amount == 0:
-        status = Payment.Status.APPLIED
-    else:
-        status = Payment.Status.PARTIALLY_APPLIED
-    payment.status = status
+    payment.status = Payment.status_from_balance(
+        amount=payment.amount,
+        unapplied_amount=payment.unapplied_amount,
+        is_reversed=payment.status == Payment.Status.REVERSED,
+    )
     _attribute(payment, actor).save(update_fields=["unapplied_amount", "status"])
 
 
