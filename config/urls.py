@@ -21,6 +21,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # Until the product pages exist, the API documentation is the front page.
     path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),
+    # The product's pages: reports (dashboard, customer 360) first, then the archive and ledger.
+    path("", include("reports.urls")),
+    path("", include("customers.page_urls")),
+    path("", include("receivables.page_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API's shape is not public: the docs page sends visitors to the login page first.

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -18,12 +19,13 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
 from customers.models import Customer
-from customers.selectors import scope_to_user
+from customers.selectors import customers_visible_to, scope_to_user
 from receivables.models import (
     Allocation,
     Contract,
@@ -185,4 +187,56 @@ def payment_discrepancies() -> QuerySet[Payment]:
             )
         )
         .filter(_differs("unapplied_amount", "expected_unapplied"))
+    )
+
+
+_RATE = DecimalField(max_digits=20, decimal_places=8)
+
+
+def rate_to_base(currency_ref: str, on_date: date) -> Case:
+    """SQL expression: the base-currency value of one unit of the row's `currency_ref` on
+    `on_date` (1 for the base currency, the latest rate on or before the date otherwise, NULL
+    when no rate is known, so that an unconvertible amount is missing rather than wrong)."""
+    latest = (
+        ExchangeRate.objects.filter(currency=OuterRef(currency_ref), rate_date__lte=on_date)
+        .order_by("-rate_date")
+        .values("rate_to_base")[:1]
+    )
+    return Case(
+        When(**{currency_ref: settings.BASE_CURRENCY}, then=Value(Decimal(1), output_field=_RATE)),
+        default=Subquery(latest, output_field=_RATE),
+        output_field=_RATE,
+    )
+
+
+def in_base_currency(amount_ref: str, currency_ref: str, on_date: date):
+    """SQL expression: `amount_ref` converted to the base currency at `on_date`'s rate, rounded
+    to cents (half up in both PostgreSQL and SQLite for positive amounts)."""
+    return Round(F(amount_ref) * rate_to_base(currency_ref, on_date), 2, output_field=_MONEY)
+
+
+def _customer_total(installments: QuerySet, on_date: date) -> Subquery:
+    return Subquery(
+        installments.filter(customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(total=Sum(in_base_currency("open_amount", "currency", on_date)))
+        .values("total"),
+        output_field=_MONEY,
+    )
+
+
+def customers_with_balances(*, user, on_date: date) -> QuerySet[Customer]:
+    """The customers `user` may see, each annotated in the base currency with `open_base` (all
+    open installments), `overdue_base` (due before `on_date`) and `oldest_due_date` of what is
+    still open: one query, whatever the number of customers, for lists that filter and sort."""
+    open_items = Installment.objects.filter(open_amount__gt=0)
+    oldest_due = (
+        open_items.filter(customer=OuterRef("pk")).order_by("due_date").values("due_date")[:1]
+    )
+    return customers_visible_to(user).annotate(
+        open_base=Coalesce(_customer_total(open_items, on_date), Value(ZERO)),
+        overdue_base=Coalesce(
+            _customer_total(open_items.filter(due_date__lt=on_date), on_date), Value(ZERO)
+        ),
+        oldest_due_date=Subquery(oldest_due),
     )

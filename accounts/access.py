@@ -1,0 +1,32 @@
+"""Access rules for HTML pages, the same as the API's: one capability table (accounts.roles).
+
+A page that only reads needs VIEW; a page or POST endpoint that changes something names the
+capability it needs. Refusals are 403s; a record outside the user's scope is a 404, decided by
+the selectors' scoping (customers.selectors.scope_to_user), not here.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from accounts.roles import Capability, has_capability
+
+
+def capability_required(*capabilities: Capability):
+    """Page decorator: sign-in first (redirect), then any one of `capabilities` or a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not any(has_capability(request.user, capability) for capability in capabilities):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(guarded)
+
+    return decorator
+
+
+viewer_required = capability_required(Capability.VIEW)
+viewer_required.__doc__ = "Page decorator for pages that only read: sign-in and VIEW."

@@ -1,0 +1,11 @@
+"""Page URLs of the ledger documents (the API's are in receivables/urls.py)."""
+
+from receivables.views import contracts, credit_notes, invoices, payments, write_offs
+
+urlpatterns = [
+    *invoices.urlpatterns,
+    *credit_notes.urlpatterns,
+    *contracts.urlpatterns,
+    *payments.urlpatterns,
+    *write_offs.urlpatterns,
+]
