@@ -17,7 +17,7 @@ ADDR ?= 127.0.0.1:8000
 SEED_DEMO ?= 1
 SEED_ARGS ?= --customers 200 --seed 42
 
-.PHONY: help run test lint format migrate messages bench clean
+.PHONY: help run test lint format migrate messages screenshots bench clean
 
 help:
 	@echo "make run      set up .venv, migrate, load demo data, start web + Celery worker + beat"
@@ -26,6 +26,7 @@ help:
 	@echo "make format   ruff format, then ruff check --fix"
 	@echo "make migrate  apply database migrations"
 	@echo "make messages update and compile the zh-hans translation catalogue"
+	@echo "make screenshots  retake the README's pictures (docs/screenshots/) in the test browser"
 	@echo "make bench    run the benchmarks (benchmarks/)"
 	@echo "make clean    remove var/ and caches (keeps .venv)"
 
@@ -89,6 +90,9 @@ format: $(DEV_STAMP)
 
 migrate: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
+
+screenshots: $(DEV_STAMP)
+	HUIKUAN_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser/test_readme_screenshots.py
 
 bench:
 	@if [ -d benchmarks ]; then \

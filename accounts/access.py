@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.http import require_safe
 
 from accounts.roles import Capability, has_capability
 
@@ -28,5 +29,7 @@ def capability_required(*capabilities: Capability):
     return decorator
 
 
-viewer_required = capability_required(Capability.VIEW)
-viewer_required.__doc__ = "Page decorator for pages that only read: sign-in and VIEW."
+def viewer_required(view):
+    """Page decorator for pages that only read: sign-in and VIEW; GET and HEAD only (405
+    otherwise), so that a read page can never be made to change anything."""
+    return capability_required(Capability.VIEW)(require_safe(view))

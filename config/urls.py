@@ -1,9 +1,6 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenObtainApi
@@ -19,13 +16,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Sign-in for every role (the admin's own login admits staff only).
     path("accounts/", include("accounts.urls")),
-    # Until the product pages exist, the API documentation is the front page.
-    path("", RedirectView.as_view(pattern_name="api-docs"), name="home"),
     # The product's pages: reports (dashboard, customer 360) first, then the archive and ledger.
     path("", include("reports.urls")),
     path("", include("customers.page_urls")),
     path("", include("receivables.page_urls")),
-    path("api/v1/", include(api_v1)),
+    # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.
+    path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API's shape is not public: the docs page sends visitors to the login page first.
     path(
@@ -34,5 +30,3 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

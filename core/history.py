@@ -1,6 +1,10 @@
-"""Audit trail reads: an object's django-simple-history records as who / when / before / after."""
+"""Audit trail reads: an object's django-simple-history records as who / when / before / after,
+raw for the API and readable for the pages."""
 
-from django.db.models import Model
+from collections import defaultdict
+
+from django.db.models import Field, ForeignKey, Model
+from django.template.defaultfilters import yesno
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -47,6 +51,78 @@ def history_entries(instance: Model) -> list[dict]:
         previous = record
     entries.reverse()
     return entries
+
+
+def readable_history(instance: Model) -> list[dict]:
+    """history_entries for people: each change with its field's label, choice labels instead of
+    codes and the referenced objects' names instead of their ids (one query per foreign key that
+    appears, whatever the number of records); the key and timestamps are left out."""
+    entries = history_entries(instance)
+    fields = {}
+    for field in instance._meta.concrete_fields:
+        # A creation entry names a foreign key by its column (owner_id), a change by its name.
+        fields[field.attname] = fields[field.name] = field
+    for entry in entries:
+        entry["changes"] = [
+            change
+            for change in entry["changes"]
+            if change["field"] not in fields or not _is_bookkeeping(fields[change["field"]])
+        ]
+    names = _referenced_names(fields, entries)
+    for entry in entries:
+        for change in entry["changes"]:
+            field = fields.get(change["field"])
+            if field is None:  # a column the model no longer has
+                change["label"] = change["field"]
+                continue
+            change["field"] = field.name
+            change["label"] = field.verbose_name
+            change["before"] = _readable_value(field, change["before"], names)
+            change["after"] = _readable_value(field, change["after"], names)
+    return entries
+
+
+def _is_bookkeeping(field: Field) -> bool:
+    # The key, and timestamps the record's own date already tells, say nothing to a reader.
+    return (
+        field.primary_key
+        or getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+    )
+
+
+def _referenced_names(fields: dict[str, Field], entries: list[dict]) -> dict[str, dict]:
+    """For each foreign key among the changes, the str() of the objects its values point at."""
+    referenced = defaultdict(set)
+    for entry in entries:
+        for change in entry["changes"]:
+            field = fields.get(change["field"])
+            if isinstance(field, ForeignKey):
+                referenced[field.name] |= {change["before"], change["after"]} - {None, ""}
+    names = {}
+    for name, values in referenced.items():
+        field = fields[name]
+        target = field.target_field.attname
+        # Some names read a parent (an installment is "<invoice number>/<sequence>"): the
+        # required foreign keys come in the same query.
+        related = field.related_model._base_manager.select_related().filter(
+            **{f"{target}__in": values}
+        )
+        names[name] = {_plain(getattr(obj, target)): str(obj) for obj in related}
+    return names
+
+
+def _readable_value(field: Field, value, names: dict[str, dict]):
+    if value is None or value == "":
+        return None
+    if isinstance(field, ForeignKey):
+        # An object deleted since keeps its id.
+        return names[field.name].get(value, value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return yesno(value)
+    return value
 
 
 def _plain(value):

@@ -2,7 +2,7 @@
 string so that every list view reads the same `?sort=` and `?page=` parameters."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 PAGE_SIZE = 25
 
@@ -18,9 +18,11 @@ def sort_queryset(
     column = requested.lstrip("-")
     if column not in columns:
         requested, descending, column = default, default.startswith("-"), default.lstrip("-")
-    ordering = columns[column]
-    if descending:
-        ordering = ordering[1:] if ordering.startswith("-") else f"-{ordering}"
+    field = columns[column]
+    if field.startswith("-"):
+        field, descending = field[1:], not descending
+    # Empty values (a customer with nothing open has no oldest due date) go last either way.
+    ordering = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     return queryset.order_by(ordering, "-pk" if descending else "pk"), requested
 
 

@@ -1,10 +1,12 @@
 """Reads of the customer archive. `customers_visible_to` is the single role-scoping rule that
 every page, API, export and PDF builds on."""
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
 from accounts.roles import Capability, Role, has_capability, sees_all_customers, user_roles
 from customers.models import Contact, Customer
+from customers.services import CREDIT_FIELDS, CUSTOMER_FIELDS
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:
@@ -32,3 +34,80 @@ def scope_to_user(queryset: QuerySet, user, *, customer_field: str = "customer")
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
     return scope_to_user(Contact.objects.all(), user)
+
+
+# --- customer pages ---
+
+# The list's status filter has one choice more than Customer.Status: archived customers, which
+# are otherwise left out of lists.
+CUSTOMER_ARCHIVED = "archived"
+
+
+def customers_matching(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """Narrow `queryset` to customers whose code, legal name, short name or USCC contains
+    `text`, or whose legal or short name's pinyin initials start with it (hzkj finds
+    杭州科技…), ignoring case. Blank text matches everyone."""
+    text = text.strip()
+    if not text:
+        return queryset
+    # name_initials holds both names' initials, space-separated: "HZKJYXGS HZKJ".
+    initials = text.upper()
+    return queryset.filter(
+        Q(code__icontains=text)
+        | Q(legal_name__icontains=text)
+        | Q(short_name__icontains=text)
+        | Q(uscc__icontains=text.replace(" ", ""))
+        | Q(name_initials__startswith=initials)
+        | Q(name_initials__contains=f" {initials}")
+    )
+
+
+def customer_regions(user) -> list[str]:
+    """The regions of the customers `user` may see, for a filter's choices."""
+    return list(
+        customers_visible_to(user)
+        .exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )
+
+
+def customer_owners(user) -> QuerySet:
+    """The sales reps owning at least one customer `user` may see, for a filter's choices."""
+    return (
+        get_user_model()
+        .objects.filter(owned_customers__in=customers_visible_to(user))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def sales_reps_assignable(*, including_pk=None) -> QuerySet:
+    """Active users in the Sales role, who may own a customer, plus the user `including_pk`
+    (a customer's current owner stays selectable after leaving the role)."""
+    return (
+        get_user_model()
+        .objects.filter(Q(is_active=True, groups__name=Role.SALES.value) | Q(pk=including_pk))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def customer_contacts(*, user, customer: Customer) -> QuerySet[Contact]:
+    """The customer's contact persons, primary first."""
+    return contacts_visible_to(user).filter(customer=customer)
+
+
+def customer_fields_editable_by(user) -> tuple[str, ...]:
+    """The archive fields `user` may change, as customers.services.customer_update decides:
+    credit fields with MANAGE_CREDIT, the others with MANAGE_CUSTOMERS (so a Manager gets only
+    the credit fields)."""
+    return tuple(
+        name
+        for name in CUSTOMER_FIELDS
+        if has_capability(
+            user,
+            Capability.MANAGE_CREDIT if name in CREDIT_FIELDS else Capability.MANAGE_CUSTOMERS,
+        )
+    )

@@ -69,6 +69,9 @@ def _prepare_customer(customer: Customer) -> None:
             validate_uscc(customer.uscc)
         except ValidationError as exc:
             raise ValidationError({"uscc": exc.messages}) from None
+        # The conditional unique constraint would report a duplicate without naming the field.
+        if Customer.objects.filter(uscc=customer.uscc).exclude(pk=customer.pk).exists():
+            raise ValidationError({"uscc": _("Another customer has this USCC.")})
     if customer.currency not in CURRENCY_MINOR_UNITS:
         raise ValidationError({"currency": _("Unknown currency: %s") % customer.currency})
     # The database constraint would report this without naming the field.

@@ -175,6 +175,8 @@ class Invoice(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     POSTED_STATUSES = (Status.ISSUED, Status.PARTIALLY_PAID, Status.PAID, Status.WRITTEN_OFF)
+    # Posted and not yet settled: what finance still has to send, chase or resolve.
+    OPEN_STATUSES = (Status.ISSUED, Status.PARTIALLY_PAID)
 
     number = models.CharField(_("number"), max_length=32, unique=True, null=True, blank=True)
     customer = models.ForeignKey(

@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import (
     Case,
+    DateField,
     DecimalField,
+    DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -23,9 +26,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round
 
+from accounts.roles import Capability, has_capability
 from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
 from customers.models import Customer
-from customers.selectors import customers_visible_to, scope_to_user
+from customers.selectors import (
+    CUSTOMER_ARCHIVED,
+    customers_matching,
+    customers_visible_to,
+    scope_to_user,
+)
 from receivables.models import (
     Allocation,
     Contract,
@@ -240,3 +249,336 @@ def customers_with_balances(*, user, on_date: date) -> QuerySet[Customer]:
         ),
         oldest_due_date=Subquery(oldest_due),
     )
+
+
+# --- payments pages ---
+
+
+def payment_allocation_candidates(
+    *, payment: Payment, including: tuple[int, ...] = ()
+) -> QuerySet[Installment]:
+    """The customer's open installments in the payment's currency, in the order
+    payment_allocate_auto applies money: oldest due date first, then oldest installment.
+    `including` adds installments of theirs that may have been settled since a form listed them,
+    so that an amount entered for one is refused rather than silently dropped."""
+    return (
+        Installment.objects.filter(customer_id=payment.customer_id, currency=payment.currency)
+        .filter(Q(open_amount__gt=0) | Q(pk__in=including))
+        .select_related("invoice")
+        .order_by("due_date", "pk")
+    )
+
+
+def oldest_due_first_plan(*, installments, amount: Decimal, applied_on: date) -> dict[int, Decimal]:
+    """How payment_allocate_auto would spread `amount` over `installments` (given in
+    payment_allocation_candidates' order): each takes up to its open amount until the money runs
+    out, skipping disputed invoices and invoices issued after `applied_on`. Installment id →
+    amount, only for installments that get something."""
+    plan = {}
+    remaining = amount
+    for installment in installments:
+        if remaining <= 0:
+            break
+        if installment.invoice.is_disputed or installment.invoice.issue_date > applied_on:
+            continue
+        part = min(installment.open_amount, remaining)
+        plan[installment.pk] = part
+        remaining -= part
+    return plan
+
+
+def payment_settled_totals(*, payment: Payment) -> dict[str, Decimal]:
+    """What became of a payment: `applied` (live allocations, net of reversals) and `refunded`."""
+    applied = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
+    return {"applied": applied, "refunded": refunded}
+
+
+def write_offs_pending_approval(*, user) -> QuerySet[WriteOff]:
+    """Write-off requests awaiting a decision that `user` may see, oldest request first."""
+    return (
+        write_offs_visible_to(user)
+        .filter(status=WriteOff.Status.PENDING)
+        .select_related("customer", "installment__invoice", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def pending_approvals_count(user) -> int:
+    """How many requests wait for `user`'s decision (the navigation badge). A request the user
+    made is left out: the four-eyes rule lets only someone else decide it."""
+    if not has_capability(user, Capability.APPROVE_WRITE_OFF):
+        return 0
+    return write_offs_pending_approval(user=user).exclude(requested_by=user).count()
+
+
+# --- documents pages ---
+
+
+def with_open_totals(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each invoice annotated with `open_total` (what is still owed on it; 0 for drafts) and
+    `next_due_date` (its earliest open installment's due date; null once nothing is open), by
+    subqueries, so a list costs the same queries whatever its length."""
+    open_total = (
+        Installment.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(total=Sum("open_amount"))
+        .values("total")
+    )
+    next_due = (
+        Installment.objects.filter(invoice=OuterRef("pk"), open_amount__gt=0)
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+    return invoices.annotate(
+        open_total=Coalesce(Subquery(open_total, output_field=_MONEY), Value(ZERO)),
+        next_due_date=Subquery(next_due),
+    )
+
+
+def invoices_for_list(
+    *,
+    user,
+    on_date: date,
+    status: str = "",
+    overdue_only: bool = False,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    customer: Customer | None = None,
+    owner=None,
+    currency: str = "",
+    search: str = "",
+    disputed_only: bool = False,
+    unsent_only: bool = False,
+) -> QuerySet[Invoice]:
+    """The invoices `user` may see, with open totals (with_open_totals) and their customer and
+    sales rep joined. `overdue_only`: something still open was due before `on_date`;
+    `due_from`/`due_to`: an installment falls due in that range; `search`: the invoice number or
+    the customer's code or names; `disputed_only` / `unsent_only`: open invoices under dispute /
+    not yet sent to the customer (the finance work queue's links)."""
+    invoices = with_open_totals(
+        invoices_visible_to(user).select_related("customer", "customer__owner")
+    )
+    if status:
+        invoices = invoices.filter(status=status)
+    if overdue_only:
+        invoices = invoices.filter(
+            Exists(
+                Installment.objects.filter(
+                    invoice=OuterRef("pk"), open_amount__gt=0, due_date__lt=on_date
+                )
+            )
+        )
+    if due_from or due_to:
+        due_in_range = Installment.objects.filter(invoice=OuterRef("pk"))
+        if due_from:
+            due_in_range = due_in_range.filter(due_date__gte=due_from)
+        if due_to:
+            due_in_range = due_in_range.filter(due_date__lte=due_to)
+        invoices = invoices.filter(Exists(due_in_range))
+    if customer:
+        invoices = invoices.filter(customer=customer)
+    if owner:
+        invoices = invoices.filter(customer__owner=owner)
+    if currency:
+        invoices = invoices.filter(currency=currency)
+    if disputed_only:
+        invoices = invoices.filter(status__in=Invoice.OPEN_STATUSES, is_disputed=True)
+    if unsent_only:
+        invoices = invoices.filter(status__in=Invoice.OPEN_STATUSES, sent_on__isnull=True)
+    if search:
+        invoices = invoices.filter(
+            Q(number__icontains=search)
+            | Q(customer__code__icontains=search)
+            | Q(customer__legal_name__icontains=search)
+            | Q(customer__short_name__icontains=search)
+        )
+    return invoices
+
+
+def invoice_installments(*, invoice: Invoice, on_date: date) -> list[Installment]:
+    """The invoice's payment schedule in due order, each installment with `days_overdue` on
+    `on_date` (0 unless money is still open past its due date)."""
+    installments = list(invoice.installments.order_by("sequence"))
+    for installment in installments:
+        late_by = (on_date - installment.due_date).days
+        installment.days_overdue = late_by if installment.open_amount > 0 and late_by > 0 else 0
+    return installments
+
+
+def invoice_allocations(*, invoice: Invoice) -> QuerySet[Allocation]:
+    """Everything that reached the invoice's installments (payments, credit notes, write-offs),
+    reversals included, in the order it happened."""
+    return (
+        Allocation.objects.filter(installment__invoice=invoice)
+        .select_related("installment", "payment", "credit_note", "write_off", "reverses")
+        .order_by("applied_on", "pk")
+    )
+
+
+def credit_notes_for_list(
+    *,
+    user,
+    customer: Customer | None = None,
+    issued_from: date | None = None,
+    issued_to: date | None = None,
+    search: str = "",
+) -> QuerySet[CreditNote]:
+    """The credit notes `user` may see, with their invoice and customer joined; `search`: the
+    credit note's or its invoice's number, or the customer's code or names."""
+    credit_notes = credit_notes_visible_to(user).select_related("invoice", "customer")
+    if customer:
+        credit_notes = credit_notes.filter(customer=customer)
+    if issued_from:
+        credit_notes = credit_notes.filter(issue_date__gte=issued_from)
+    if issued_to:
+        credit_notes = credit_notes.filter(issue_date__lte=issued_to)
+    if search:
+        credit_notes = credit_notes.filter(
+            Q(number__icontains=search)
+            | Q(invoice__number__icontains=search)
+            | Q(customer__code__icontains=search)
+            | Q(customer__legal_name__icontains=search)
+            | Q(customer__short_name__icontains=search)
+        )
+    return credit_notes
+
+
+def contracts_for_list(
+    *,
+    user,
+    on_date: date,
+    customer: Customer | None = None,
+    currency: str = "",
+    active_only: bool = False,
+    search: str = "",
+) -> QuerySet[Contract]:
+    """The contracts `user` may see, with their customer joined. `active_only`: in force on
+    `on_date` (started, or no start date, and not ended); `search`: the number or title."""
+    contracts = contracts_visible_to(user).select_related("customer")
+    if customer:
+        contracts = contracts.filter(customer=customer)
+    if currency:
+        contracts = contracts.filter(currency=currency)
+    if active_only:
+        contracts = contracts.filter(
+            Q(starts_on__isnull=True) | Q(starts_on__lte=on_date),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on_date),
+        )
+    if search:
+        contracts = contracts.filter(Q(number__icontains=search) | Q(title__icontains=search))
+    return contracts
+
+
+# --- customer pages ---
+
+
+def customers_for_list(
+    *,
+    user,
+    on_date: date,
+    search: str = "",
+    owner=None,
+    tier: str = "",
+    status: str = "",
+    region: str = "",
+    overdue_only: bool = False,
+) -> QuerySet[Customer]:
+    """The customer list: customers_with_balances narrowed by the search text and filters, in
+    one query. Archived customers are left out unless `status` is "archived" (they are kept for
+    their history, not for day-to-day work)."""
+    customers = customers_matching(customers_with_balances(user=user, on_date=on_date), search)
+    if status == CUSTOMER_ARCHIVED:
+        customers = customers.filter(is_archived=True)
+    else:
+        customers = customers.filter(is_archived=False)
+        if status:
+            customers = customers.filter(status=status)
+    if owner is not None:
+        customers = customers.filter(owner=owner)
+    if tier:
+        customers = customers.filter(tier=tier)
+    if region:
+        customers = customers.filter(region=region)
+    if overdue_only:
+        customers = customers.filter(overdue_base__gt=0)
+    return customers.select_related("owner")
+
+
+def customer_accounts(*, user, on_date: date) -> QuerySet[Customer]:
+    """customers_with_balances plus the credit limit in the base currency (`credit_limit_base`)
+    and `credit_used_percent` (open balance ÷ credit limit, NULL without a limit or a rate), for
+    the customer page's header."""
+    credit_limit_base = in_base_currency("credit_limit", "currency", on_date)
+    return (
+        customers_with_balances(user=user, on_date=on_date)
+        .annotate(credit_limit_base=credit_limit_base)
+        .annotate(
+            credit_used_percent=Case(
+                When(
+                    credit_limit_base__gt=0,
+                    then=Round(F("open_base") * 100 / F("credit_limit_base"), 1),
+                ),
+                default=None,
+                output_field=_MONEY,
+            )
+        )
+        .select_related("owner", "default_payment_terms")
+    )
+
+
+def customer_balances_by_currency(*, customer: Customer, on_date: date) -> list[dict]:
+    """The customer's `open` and `overdue` (due before `on_date`) amounts in each currency it
+    owes in, one row per currency."""
+    return list(
+        Installment.objects.filter(customer=customer, open_amount__gt=0)
+        .values("currency")
+        .annotate(
+            open=Sum("open_amount"),
+            overdue=Coalesce(Sum("open_amount", filter=Q(due_date__lt=on_date)), Value(ZERO)),
+        )
+        .order_by("currency")
+    )
+
+
+def customer_open_installments(*, user, customer: Customer, on_date: date) -> QuerySet:
+    """The customer's open installments, oldest due first, each with `days_overdue` on `on_date`
+    (a duration; negative while not yet due)."""
+    return (
+        installments_open(user=user)
+        .filter(customer=customer)
+        .select_related("invoice")
+        .annotate(
+            days_overdue=ExpressionWrapper(
+                Value(on_date, output_field=DateField()) - F("due_date"),
+                output_field=DurationField(),
+            )
+        )
+        .order_by("due_date", "pk")
+    )
+
+
+def customer_invoices(*, user, customer: Customer) -> QuerySet[Invoice]:
+    """All the customer's invoices, drafts included, newest first, each with `open_total`."""
+    open_total = (
+        Installment.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(total=Sum("open_amount"))
+        .values("total")
+    )
+    return (
+        invoices_visible_to(user)
+        .filter(customer=customer)
+        .annotate(open_total=Coalesce(Subquery(open_total, output_field=_MONEY), Value(ZERO)))
+        .order_by("-issue_date", "-pk")
+    )
+
+
+def customer_payments(*, user, customer: Customer) -> QuerySet[Payment]:
+    """The customer's payments, reversed ones included, newest first."""
+    return payments_visible_to(user).filter(customer=customer).order_by("-received_on", "-pk")
+
+
+def customer_contracts(*, user, customer: Customer) -> QuerySet[Contract]:
+    """The customer's contracts, most recently signed first."""
+    return contracts_visible_to(user).filter(customer=customer).order_by("-signed_on", "-pk")

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -46,6 +48,7 @@ from receivables.models import (
     Refund,
     WriteOff,
 )
+from receivables.selectors import oldest_due_first_plan
 
 INVOICE_PREFIX = "INV"
 PAYMENT_PREFIX = "RCV"
@@ -217,6 +220,20 @@ def installment_schedule(
 
 # --- contracts ---------------------------------------------------------------------------------
 
+# What a signed copy may be (the contract form's file picker offers the same extensions).
+SIGNED_FILE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
+SIGNED_FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _check_signed_file(signed_file) -> None:
+    """A new signed copy is a PDF or an image of at most SIGNED_FILE_MAX_BYTES."""
+    try:
+        FileExtensionValidator(SIGNED_FILE_EXTENSIONS)(signed_file)
+    except ValidationError as error:
+        raise ApplicationError(error.messages[0], field="signed_file") from None
+    if signed_file.size > SIGNED_FILE_MAX_BYTES:
+        raise ApplicationError(_("The file is larger than 20 MB."), field="signed_file")
+
 
 def _check_contract_dates(contract: Contract) -> None:
     # The database constraint says the same, but without naming the field at fault.
@@ -230,6 +247,8 @@ def contract_create(*, actor, customer: Customer, **fields) -> Contract:
     _check_customer_can_trade(customer)
     fields.setdefault("currency", customer.currency)
     _check_currency(fields["currency"])
+    if fields.get("signed_file"):
+        _check_signed_file(fields["signed_file"])
     contract = Contract(customer=customer, **fields)
     _check_amount(contract.amount, contract.currency, allow_zero=True)
     _check_contract_dates(contract)
@@ -247,6 +266,8 @@ def contract_update(*, actor, contract: Contract, **fields) -> Contract:
             raise ApplicationError(
                 _("A contract with invoices cannot move to another customer."), field="customer"
             )
+    if fields.get("signed_file"):
+        _check_signed_file(fields["signed_file"])
     for name, value in fields.items():
         setattr(contract, name, value)
     _check_currency(contract.currency)
@@ -295,6 +316,13 @@ def _build_lines(lines: list[dict], currency: str) -> list[InvoiceLine]:
     return built
 
 
+def _line_totals(built: list[InvoiceLine]) -> tuple[Decimal, Decimal, Decimal]:
+    """Subtotal, tax and total of built lines: sums of the per-line rounded amounts."""
+    subtotal = sum((line.amount for line in built), ZERO)
+    tax_total = sum((line.tax_amount for line in built), ZERO)
+    return subtotal, tax_total, subtotal + tax_total
+
+
 def _set_lines(invoice: Invoice, lines: list[dict], actor) -> None:
     built = _build_lines(lines, invoice.currency)
     for old in invoice.lines.all():
@@ -302,9 +330,7 @@ def _set_lines(invoice: Invoice, lines: list[dict], actor) -> None:
     for line in built:
         line.invoice = invoice
         _attribute(line, actor).save()
-    invoice.subtotal = sum((line.amount for line in built), ZERO)
-    invoice.tax_total = sum((line.tax_amount for line in built), ZERO)
-    invoice.total = invoice.subtotal + invoice.tax_total
+    invoice.subtotal, invoice.tax_total, invoice.total = _line_totals(built)
 
 
 def _check_invoice_header(invoice: Invoice) -> None:
@@ -338,12 +364,15 @@ def invoice_create_draft(
     notes: str = "",
 ) -> Invoice:
     """Create a draft invoice with its lines; totals are computed from the lines in Decimal."""
+    payment_terms, currency = invoice_header_defaults(
+        customer=customer, contract=contract, payment_terms=payment_terms, currency=currency
+    )
     invoice = Invoice(
         customer=customer,
         issue_date=issue_date,
-        payment_terms=payment_terms or customer.default_payment_terms,
+        payment_terms=payment_terms,
         contract=contract,
-        currency=currency or (contract.currency if contract else customer.currency),
+        currency=currency,
         fapiao_number=fapiao_number,
         notes=notes,
         created_by=actor,
@@ -606,6 +635,7 @@ def payment_allocate(
                 % {"id": installment_id},
                 field="allocations",
                 code="foreign_installment",
+                row=installment_id,
             )
         if installment.currency != payment.currency:
             raise ApplicationError(
@@ -613,6 +643,7 @@ def payment_allocate(
                 % {"ref": installment, "currency": installment.currency, "paid": payment.currency},
                 field="allocations",
                 code="currency_mismatch",
+                row=installment.pk,
             )
         amount = _check_amount(amount, payment.currency, field="allocations")
         if amount > installment.open_amount:
@@ -621,6 +652,7 @@ def payment_allocate(
                 % {"ref": installment, "open": installment.open_amount, "amount": amount},
                 field="allocations",
                 code="exceeds_open_amount",
+                row=installment.pk,
             )
         if applied_on < installment.invoice.issue_date:
             raise ApplicationError(
@@ -674,16 +706,18 @@ def payment_allocate_auto(
         invoice__is_disputed=False,
         invoice__issue_date__lte=applied_on,
     ).values_list("pk", flat=True)
-    candidates = [i for i in lock_installments(candidate_ids).values() if i.open_amount > 0]
-    plan = []
-    for installment in sorted(candidates, key=lambda i: (i.due_date, i.pk)):
-        if remaining <= 0:
-            break
-        amount = min(installment.open_amount, remaining)
-        plan.append((installment.pk, amount))
-        remaining -= amount
+    locked = lock_installments(candidate_ids)
+    # Read back with the invoices, now that the rows are locked: the plan is the allocation
+    # screen's proposal, so both follow the one rule in selectors.oldest_due_first_plan.
+    candidates = Installment.objects.filter(pk__in=list(locked), open_amount__gt=0).select_related(
+        "invoice"
+    )
+    plan = oldest_due_first_plan(
+        installments=candidates.order_by("due_date", "pk"), amount=remaining, applied_on=applied_on
+    )
     if not plan:
         return []
+    plan = list(plan.items())
     return payment_allocate(actor=actor, payment=payment, allocations=plan, applied_on=applied_on)
 
 
@@ -997,3 +1031,67 @@ def exchange_rate_set(
     rate.rate_to_base = rate_to_base
     _attribute(rate, actor).save()
     return rate
+
+
+# --- documents pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoicePreview:
+    """What a draft adds up to and, were it issued, when its installments would fall due."""
+
+    currency: str
+    lines: list[InvoiceLine]
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    schedule: list[ScheduledInstallment]
+
+
+def invoice_header_defaults(
+    *,
+    customer: Customer,
+    contract: Contract | None = None,
+    payment_terms: PaymentTerms | None = None,
+    currency: str | None = None,
+) -> tuple[PaymentTerms | None, str]:
+    """The payment terms and currency of a draft that leaves them blank: the customer's default
+    terms; the contract's currency, else the customer's."""
+    return (
+        payment_terms or customer.default_payment_terms,
+        currency or (contract.currency if contract else customer.currency),
+    )
+
+
+def invoice_preview(
+    *,
+    customer: Customer,
+    lines: list[dict],
+    issue_date: date | None = None,
+    payment_terms: PaymentTerms | None = None,
+    contract: Contract | None = None,
+    currency: str | None = None,
+) -> InvoicePreview:
+    """Totals and payment schedule of a draft with these lines, by the code that saves
+    (_build_lines) and issues (installment_schedule) invoices, so the preview cannot disagree
+    with the ledger; writes nothing. No schedule without an issue date and terms. Raises
+    ApplicationError for lines a draft would refuse."""
+    payment_terms, currency = invoice_header_defaults(
+        customer=customer, contract=contract, payment_terms=payment_terms, currency=currency
+    )
+    _check_currency(currency)
+    built = _build_lines(lines, currency)
+    subtotal, tax_total, total = _line_totals(built)
+    schedule = []
+    if issue_date and payment_terms and total > 0:
+        schedule = installment_schedule(
+            terms=payment_terms, issue_date=issue_date, total=total, currency=currency
+        )
+    return InvoicePreview(
+        currency=currency,
+        lines=built,
+        subtotal=subtotal,
+        tax_total=tax_total,
+        total=total,
+        schedule=schedule,
+    )

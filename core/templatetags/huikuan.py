@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
 
 from core.money import CURRENCY_MINOR_UNITS, quantize
 
@@ -26,7 +25,8 @@ def money(amount, currency: str = "") -> str:
         return ""
     places = CURRENCY_MINOR_UNITS.get(currency, 2)
     value = quantize(Decimal(amount), currency) if currency in CURRENCY_MINOR_UNITS else amount
-    formatted = number_format(abs(value), decimal_pos=places, use_l10n=False, force_grouping=True)
+    # Grouped by thousands with "," in both languages, as Chinese finance documents write it.
+    formatted = f"{abs(Decimal(value)):,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
     sign = "-" if value < 0 else ""
     return f"{sign}{symbol}{formatted}"

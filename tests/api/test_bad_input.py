@@ -4,6 +4,7 @@ nothing: no row (history rows included) is added, removed or changed."""
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from receivables import services
 from tests.api.ledger_world import ACTION_DATE, api_client, db_state, row_counts
@@ -835,3 +836,59 @@ def test_malformed_json_is_refused_and_writes_nothing(world, db):
     assert list(response.json()) == ["detail"]
     assert response.json()["detail"].startswith("JSON parse error")
     assert db_state() == before
+
+
+# --- the contract's signed copy: a multipart upload, so not among the JSON cases ---------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _contract_upload(world, operation: str, signed_file) -> tuple[str, str, dict]:
+    if operation == "create":
+        return "post", _url("contracts"), {**_contract(world), "signed_file": signed_file}
+    return "patch", _url("contracts", world.own.contract), {"signed_file": signed_file}
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "message"),
+    [
+        (
+            "tool.exe",
+            2,
+            "File extension “exe” is not allowed. Allowed extensions are: pdf, png, jpg, jpeg.",
+        ),
+        ("scan.pdf", services.SIGNED_FILE_MAX_BYTES + 1, "The file is larger than 20 MB."),
+    ],
+    ids=["not-pdf-or-image", "over-20-mb"],
+)
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_a_signed_copy_that_breaks_the_rule_is_refused_and_nothing_is_stored(
+    world, db, media_root, operation, name, size, message
+):
+    method, url, body = _contract_upload(world, operation, SimpleUploadedFile(name, b"0" * size))
+    before = db_state()
+
+    response = getattr(api_client(world.users["finance"]), method)(url, body, format="multipart")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"signed_file": [message]}
+    assert db_state() == before
+    assert not media_root.exists()
+
+
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_a_signed_copy_of_exactly_20_mb_is_stored(world, db, media_root, operation):
+    content = b"0" * services.SIGNED_FILE_MAX_BYTES
+    method, url, body = _contract_upload(
+        world, operation, SimpleUploadedFile("scan.PDF", content, content_type="application/pdf")
+    )
+
+    response = getattr(api_client(world.users["finance"]), method)(url, body, format="multipart")
+
+    assert response.status_code in (200, 201), response.content
+    contract = world.own.customer.contracts.get(pk=response.json()["id"])
+    assert (media_root / contract.signed_file.name).read_bytes() == content

@@ -4,11 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from core.history import history_entries
+from accounts.roles import Role
+from core.history import history_entries, readable_history
 from customers import services as customer_services
 from receivables import services
-from tests.factories import issued_invoice, recorded_payment
+from tests.factories import PaymentTermsFactory, UserFactory, issued_invoice, recorded_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +109,100 @@ def test_payment_terms_changes_are_recorded(finance_user):
     latest = history_entries(terms)[0]
     assert latest["user"] == finance_user.username
     assert _change(latest, "net_days") == {"field": "net_days", "before": 45, "after": 60}
+
+
+# --- the readable trail the pages show ----------------------------------------------------------
+
+
+def test_readable_history_shows_labels_choice_labels_and_referenced_names(
+    customer, finance_user, other_sales_user
+):
+    net60 = PaymentTermsFactory(code="NET60", name="Net 60", net_days=60)
+    customer_services.customer_update(
+        actor=finance_user,
+        customer=customer,
+        owner=other_sales_user,
+        tier="A",
+        default_payment_terms=net60,
+    )
+
+    latest = readable_history(customer)[0]
+
+    assert latest["user"] == finance_user.username
+    assert [
+        (change["field"], str(change["label"]), change["before"], change["after"])
+        for change in latest["changes"]
+    ] == [
+        ("default_payment_terms", "default payment terms", "NET30 Net 30", "NET60 Net 60"),
+        ("owner", "sales rep", "sales_t", "sales_t2"),
+        ("tier", "tier", "B (regular)", "A (key account)"),
+    ]
+
+
+def test_readable_history_shows_flags_as_yes_and_no(customer, finance_user):
+    customer_services.customer_archive(actor=finance_user, customer=customer)
+
+    latest = readable_history(customer)[0]
+
+    assert [(c["field"], c["before"], c["after"]) for c in latest["changes"]] == [
+        ("is_archived", "no", "yes")
+    ]
+
+
+def test_readable_history_creation_leaves_out_the_key_and_timestamps(customer):
+    (created,) = readable_history(customer)
+
+    shown = {change["field"]: change["after"] for change in created["changes"]}
+    assert created["action"] == "created"
+    assert {"id", "created_at", "updated_at", "owner_id"}.isdisjoint(shown)
+    assert (shown["code"], shown["owner"], shown["default_payment_terms"], shown["tier"]) == (
+        customer.code,
+        "sales_t",
+        "NET30 Net 30",
+        "B (regular)",
+    )
+
+
+def test_readable_history_names_an_installment_by_its_invoice_in_one_query(
+    customer, finance_user, manager_user, second_manager, django_assert_num_queries
+):
+    installment = issued_invoice(customer, actor=finance_user).installments.get()
+    write_off = services.write_off_request(
+        actor=manager_user, installment=installment, amount=Decimal("100.00"), reason="x"
+    )
+    services.write_off_approve(actor=second_manager, write_off=write_off)
+
+    # The records, then one query each for installments, customers, requesters and deciders.
+    with django_assert_num_queries(5):
+        approved, requested = readable_history(write_off)
+
+    assert {c["field"]: c["after"] for c in requested["changes"]}["installment"] == (
+        f"{installment.invoice.number}/1"
+    )
+    assert {c["field"]: c["after"] for c in approved["changes"]}["decided_by"] == "manager_t2"
+
+
+def _reassign(customer, actor, times: int) -> None:
+    """Hand the customer to a new sales rep on new payment terms, `times` times."""
+    for _ in range(times):
+        rep = UserFactory(role=Role.SALES)
+        customer_services.customer_update(
+            actor=actor,
+            customer=customer,
+            owner=rep,
+            default_payment_terms=PaymentTermsFactory(code=f"T-{rep.pk}"),
+        )
+
+
+def test_readable_history_costs_the_same_queries_for_2_and_12_changes(customer, finance_user):
+    _reassign(customer, finance_user, 2)
+    with CaptureQueriesContext(connection) as with_two:
+        readable_history(customer)
+
+    _reassign(customer, finance_user, 10)
+    with CaptureQueriesContext(connection) as with_twelve:
+        entries = readable_history(customer)
+
+    assert len(entries) == 13
+    # The records, the sales reps, the payment terms.
+    assert len(with_two) == len(with_twelve) == 3

@@ -51,7 +51,8 @@ def test_two_customers_cannot_share_a_uscc(finance_user):
         services.customer_create(
             actor=finance_user, code="A2", legal_name="甲公司分部", uscc=valid_uscc(10)
         )
-    assert "uscc" in exc.value.message_dict or "__all__" in exc.value.message_dict
+    assert exc.value.message_dict == {"uscc": ["Another customer has this USCC."]}
+    assert Customer.objects.count() == 1
 
 
 def test_customer_with_invoices_cannot_be_deleted_only_archived(customer, finance_user):

@@ -40,9 +40,7 @@ def test_balances_are_summed_in_base_currency_with_the_rate_of_the_day(
     assert rows[customer.pk].overdue_base == Decimal("710.00")
     assert rows[customer.pk].oldest_due_date == date(2026, 2, 9)
     assert rows[other.pk].open_base == Decimal("5.00")
-    later = customers_with_balances(user=finance_user, on_date=date(2026, 3, 2)).get(
-        pk=customer.pk
-    )
+    later = customers_with_balances(user=finance_user, on_date=date(2026, 3, 2)).get(pk=customer.pk)
     assert later.open_base == Decimal("792.00")
 
 

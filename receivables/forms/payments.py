@@ -1,0 +1,166 @@
+"""Forms of the payment pages: list filters, recording a receipt, the allocation screen, reversal
+and refund. They parse input; the services decide what the ledger accepts."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import Form
+from core.money import CURRENCY_CHOICES, CURRENCY_MINOR_UNITS, DECIMAL_PLACES, MAX_DIGITS
+from customers.selectors import customers_visible_to
+from receivables.models import Payment
+
+
+def _money_field(label, **kwargs):
+    return forms.DecimalField(
+        label=label, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs
+    )
+
+
+class PaymentFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Payment.Status.choices]
+    )
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), required=False, queryset=None, empty_label=_("Any customer")
+    )
+    method = forms.ChoiceField(
+        label=_("Method"), required=False, choices=[("", _("Any method")), *Payment.Method.choices]
+    )
+    received_from = forms.DateField(label=_("Received from"), required=False)
+    received_to = forms.DateField(label=_("Received to"), required=False)
+    unapplied_only = forms.BooleanField(label=_("Unapplied only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers_visible_to(user).order_by("code")
+        self.fields["q"].widget.attrs["placeholder"] = _("Number, reference or customer")
+
+    def filter(self, payments):
+        """`payments` narrowed by the valid filters (invalid ones are ignored, and shown)."""
+        if not self.is_valid():
+            return payments
+        data = self.cleaned_data
+        if data["q"]:
+            term = data["q"].strip()
+            payments = payments.filter(
+                Q(number__icontains=term)
+                | Q(reference__icontains=term)
+                | Q(customer__code__icontains=term)
+                | Q(customer__legal_name__icontains=term)
+                | Q(customer__short_name__icontains=term)
+            )
+        if data["status"]:
+            payments = payments.filter(status=data["status"])
+        if data["customer"]:
+            payments = payments.filter(customer=data["customer"])
+        if data["method"]:
+            payments = payments.filter(method=data["method"])
+        if data["received_from"]:
+            payments = payments.filter(received_on__gte=data["received_from"])
+        if data["received_to"]:
+            payments = payments.filter(received_on__lte=data["received_to"])
+        if data["unapplied_only"]:
+            payments = payments.filter(unapplied_amount__gt=0)
+        return payments
+
+
+class PaymentRecordForm(Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    received_on = forms.DateField(label=_("Received on"))
+    amount = _money_field(_("Amount"))
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        required=False,
+        choices=[("", _("The customer's currency")), *CURRENCY_CHOICES],
+    )
+    method = forms.ChoiceField(
+        label=_("Method"), choices=Payment.Method.choices, initial=Payment.Method.BANK_TRANSFER
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=100,
+        required=False,
+        help_text=_("The bank's transaction number, cheque number or similar."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers_visible_to(user).filter(is_archived=False)
+
+
+class AllocationForm(Form):
+    """The allocation screen: an applied-on date and one amount per open installment, named
+    `amount_<installment id>` so that each row's errors show on that row."""
+
+    applied_on = forms.DateField(label=_("Applied on"))
+
+    def __init__(self, *args, installments, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.installments = list(installments)
+        places = CURRENCY_MINOR_UNITS[currency]
+        for installment in self.installments:
+            self.fields[self.amount_field_name(installment.pk)] = forms.DecimalField(
+                label=_("Amount for %(invoice)s") % {"invoice": installment},
+                required=False,
+                min_value=Decimal(0),
+                max_digits=MAX_DIGITS,
+                decimal_places=places,
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "class": "text-end"}
+                ),
+            )
+
+    @staticmethod
+    def amount_field_name(installment_id: int) -> str:
+        return f"amount_{installment_id}"
+
+    @staticmethod
+    def installment_ids_in(data) -> tuple[int, ...]:
+        """The installments that submitted `data` gives amounts for."""
+        return tuple(int(match[1]) for key in data if (match := re.fullmatch(r"amount_(\d+)", key)))
+
+    def rows(self):
+        """(installment, bound amount field) pairs in the screen's order, for the template."""
+        return [
+            (installment, self[self.amount_field_name(installment.pk)])
+            for installment in self.installments
+        ]
+
+    def allocations(self) -> list[tuple[int, Decimal]]:
+        """(installment id, amount) for every row given an amount above zero."""
+        return [
+            (installment.pk, amount)
+            for installment in self.installments
+            if (amount := self.cleaned_data.get(self.amount_field_name(installment.pk)))
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.allocations():
+            raise forms.ValidationError(_("Enter an amount for at least one installment."))
+        return cleaned
+
+
+class PaymentReverseForm(Form):
+    reversed_on = forms.DateField(label=_("Reversed on"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_(
+            "Why the money did not arrive or was recorded by mistake (e.g. bounced cheque)."
+        ),
+    )
+
+
+class PaymentRefundForm(Form):
+    amount = _money_field(_("Amount"))
+    refunded_on = forms.DateField(label=_("Refunded on"))
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
