@@ -23,6 +23,11 @@ class Capability(StrEnum):
     MANAGE_LEDGER = "manage_ledger"
     REQUEST_WRITE_OFF = "request_write_off"
     APPROVE_WRITE_OFF = "approve_write_off"
+    # Credit limit / payment terms changes and credit-limit overrides: asked for by finance or a
+    # manager (REQUEST_..., i.e. MANAGE_CREDIT), decided by a manager.
+    APPROVE_CREDIT = "approve_credit"
+    # Acknowledge and assign early-warning alerts (a sales rep: on their own customers).
+    HANDLE_ALERTS = "handle_alerts"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -35,6 +40,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_CREDIT,
             Capability.MANAGE_LEDGER,
             Capability.REQUEST_WRITE_OFF,
+            Capability.HANDLE_ALERTS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -43,10 +49,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_CREDIT,
             Capability.REQUEST_WRITE_OFF,
             Capability.APPROVE_WRITE_OFF,
+            Capability.APPROVE_CREDIT,
+            Capability.HANDLE_ALERTS,
         }
     ),
     # A sales rep keeps their own customers' contacts current and reads the rest of their ledger.
-    Role.SALES: frozenset({Capability.VIEW, Capability.MANAGE_CONTACTS}),
+    Role.SALES: frozenset({Capability.VIEW, Capability.MANAGE_CONTACTS, Capability.HANDLE_ALERTS}),
     Role.AUDITOR: frozenset({Capability.VIEW}),
 }
 

@@ -7,6 +7,7 @@ sets DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOS
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "receivables",
     "arcollections",
     "reconciliation",
+    "credit",
+    "alerts",
     "reports",
 ]
 
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.capabilities",
                 "receivables.context_processors.pending_approvals",
+                "alerts.context_processors.open_alerts",
             ],
         },
     },
@@ -169,10 +173,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=100)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Times are CELERY_TIMEZONE's (Asia/Shanghai). Every job is idempotent (a second run the same day
+# writes nothing), so a missed or repeated beat is harmless. Order at night: snapshot of the day's
+# start, then ratings, then alerts (which read rating changes).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "core.tasks.record_worker_heartbeat",
         "schedule": env.float("WORKER_HEARTBEAT_SECONDS", default=60.0),
+    },
+    "reports-daily-snapshot": {
+        "task": "reports.tasks.take_daily_snapshot",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "credit-rate-all-customers": {
+        "task": "credit.tasks.rate_all_customers",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "alerts-evaluate-nightly": {
+        "task": "alerts.tasks.evaluate_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Picks up the day's payments, invoices and limit changes (the ledger cannot call alerts).
+    "alerts-evaluate-hourly": {
+        "task": "alerts.tasks.evaluate_all",
+        "schedule": crontab(minute=15),
+    },
+    "record-cash-forecast": {
+        "task": "reports.tasks.record_cash_forecast",
+        "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
     },
 }
 

@@ -9,6 +9,7 @@ api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("", include("customers.urls")),
     path("", include("receivables.urls")),
+    path("reports/", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("customers.page_urls")),
     path("", include("receivables.page_urls")),
+    path("", include("credit.urls")),
+    path("", include("alerts.urls")),
     # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,8 +2,8 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from customers import services
-from customers.models import Contact, Customer
-from customers.services import CUSTOMER_FIELDS
+from customers.models import Contact, CreditChangeRequest, Customer
+from customers.services import CREDIT_FIELDS, CUSTOMER_FIELDS
 
 
 class ContactInline(admin.TabularInline):
@@ -39,6 +39,10 @@ class CustomerAdmin(SimpleHistoryAdmin):
     list_select_related = ("owner",)
     inlines = [ContactInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once the customer exists, its credit terms change only by an approved request.
+        return CREDIT_FIELDS if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
         # Admin edits go through the same service as the API: validation and audit included.
         fields = {
@@ -57,3 +61,22 @@ class ContactAdmin(SimpleHistoryAdmin):
     list_filter = ("is_primary", "receives_statements", "receives_reminders", "receives_invoices")
     search_fields = ("name", "email", "phone", "customer__code", "customer__legal_name")
     list_select_related = ("customer",)
+
+
+@admin.register(CreditChangeRequest)
+class CreditChangeRequestAdmin(SimpleHistoryAdmin):
+    """Read-only: requests are made and decided on the pages and the API (four eyes)."""
+
+    list_display = ("customer", "credit_limit", "default_payment_terms", "status", "requested_by")
+    list_filter = ("status",)
+    search_fields = ("customer__code", "customer__legal_name")
+    list_select_related = ("customer", "default_payment_terms", "requested_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -119,3 +119,117 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.customer.code})"
+
+
+class CreditChangeRequest(models.Model):
+    """A proposed new credit limit and/or default payment terms for a customer (授信变更): asked
+    for by finance or a manager, applied only when another manager approves it (内部控制)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="credit_change_requests",
+    )
+    # Blank means "leave as it is": a request may change the limit, the terms, or both.
+    credit_limit = models.DecimalField(
+        _("new credit limit"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+    default_payment_terms = models.ForeignKey(
+        "receivables.PaymentTerms",
+        verbose_name=_("new default payment terms"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The customer's values when the request was made, refreshed to those the approval replaced.
+    credit_limit_before = models.DecimalField(
+        _("credit limit before"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES
+    )
+    default_payment_terms_before = models.ForeignKey(
+        "receivables.PaymentTerms",
+        verbose_name=_("default payment terms before"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # When it was approved, rejected or withdrawn.
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit change request")
+        verbose_name_plural = _("credit change requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=False) | Q(default_payment_terms__isnull=False),
+                name="credit_change_requests_something",
+                violation_error_message=_("Ask for a new credit limit, new payment terms or both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="credit_change_limit_not_negative",
+                violation_error_message=_("The credit limit cannot be negative."),
+            ),
+            # Internal control (内部控制): nobody approves their own credit change.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="credit_change_four_eyes",
+                violation_error_message=_(
+                    "A credit change cannot be decided by the person who asked for it."
+                ),
+            ),
+            # Approved and rejected requests name who decided; a withdrawn one only when.
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(
+                    status__in=["approved", "rejected"],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                )
+                | Q(status="withdrawn", decided_by__isnull=True, decided_at__isnull=False),
+                name="credit_change_decision_recorded",
+            ),
+            # Two open requests for one customer would each be approved against stale values.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="pending"),
+                name="credit_change_one_pending_per_customer",
+                violation_error_message=_(
+                    "This customer already has a credit change waiting for approval."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer.code}: {self.get_status_display()} #{self.pk}"
+
+    def can_decide(self, user) -> bool:
+        """Whether `user` may be the one to approve or reject it (capability aside)."""
+        return self.status == self.Status.PENDING and self.requested_by_id != user.pk

@@ -1,5 +1,5 @@
-"""Page URLs for editing the customer archive (customer and contact forms)."""
+"""Page URLs for editing the customer archive (customer and contact forms, credit requests)."""
 
-from customers import views
+from customers import credit_views, views
 
-urlpatterns = views.urlpatterns
+urlpatterns = [*views.urlpatterns, *credit_views.urlpatterns]

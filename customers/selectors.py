@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from accounts.roles import Capability, Role, has_capability, sees_all_customers, user_roles
-from customers.models import Contact, Customer
+from customers.models import Contact, CreditChangeRequest, Customer
 from customers.services import CREDIT_FIELDS, CUSTOMER_FIELDS
 
 
@@ -99,10 +99,36 @@ def customer_contacts(*, user, customer: Customer) -> QuerySet[Contact]:
     return contacts_visible_to(user).filter(customer=customer)
 
 
+# How many suggestions the customer picker shows as the person types.
+CUSTOMER_SUGGESTIONS = 20
+
+
+def customer_suggestions(*, user, text: str, include_archived: bool = False) -> QuerySet[Customer]:
+    """The customer picker's suggestions (customers.views.customer_lookup): up to
+    CUSTOMER_SUGGESTIONS customers `user` may see that match `text` (customers_matching), by
+    code; archived customers only with `include_archived`. None for blank text."""
+    if not text.strip():
+        return Customer.objects.none()
+    customers = customers_matching(customers_visible_to(user), text)
+    if not include_archived:
+        customers = customers.filter(is_archived=False)
+    return customers.order_by("code")[:CUSTOMER_SUGGESTIONS]
+
+
 def customer_fields_editable_by(user) -> tuple[str, ...]:
-    """The archive fields `user` may change, as customers.services.customer_update decides:
-    credit fields with MANAGE_CREDIT, the others with MANAGE_CUSTOMERS (so a Manager gets only
-    the credit fields)."""
+    """The archive fields `user` may change on an existing customer, as
+    customers.services.customer_update decides: all but the credit fields, with
+    MANAGE_CUSTOMERS (a Manager gets none: credit terms change through a credit change
+    request)."""
+    if not has_capability(user, Capability.MANAGE_CUSTOMERS):
+        return ()
+    return tuple(name for name in CUSTOMER_FIELDS if name not in CREDIT_FIELDS)
+
+
+def customer_fields_on_create(user) -> tuple[str, ...]:
+    """The fields `user` may fill in on a new customer: the archive with MANAGE_CUSTOMERS, and
+    the opening credit limit and payment terms with MANAGE_CREDIT too (later changes of those
+    need a manager's approval)."""
     return tuple(
         name
         for name in CUSTOMER_FIELDS
@@ -110,4 +136,23 @@ def customer_fields_editable_by(user) -> tuple[str, ...]:
             user,
             Capability.MANAGE_CREDIT if name in CREDIT_FIELDS else Capability.MANAGE_CUSTOMERS,
         )
+    )
+
+
+# --- credit change requests ---
+
+
+def credit_change_requests_visible_to(user) -> QuerySet[CreditChangeRequest]:
+    return scope_to_user(CreditChangeRequest.objects.all(), user)
+
+
+def credit_changes_pending_approval(*, user) -> QuerySet[CreditChangeRequest]:
+    """Credit change requests awaiting a decision that `user` may see, oldest first."""
+    return (
+        credit_change_requests_visible_to(user)
+        .filter(status=CreditChangeRequest.Status.PENDING)
+        .select_related(
+            "customer", "default_payment_terms", "default_payment_terms_before", "requested_by"
+        )
+        .order_by("requested_at", "pk")
     )

@@ -7,7 +7,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from receivables.models import (
     Allocation,
     Contract,
+    CreditControlPolicy,
     CreditNote,
+    CreditOverride,
     DocumentSequence,
     ExchangeRate,
     Installment,
@@ -174,3 +176,28 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
     list_filter = ("prefix", "year")
     search_fields = ("prefix",)
+
+
+@admin.register(CreditControlPolicy)
+class CreditControlPolicyAdmin(SimpleHistoryAdmin):
+    """The one credit control policy (docs/credit_control.md): edited, never added or removed."""
+
+    list_display = ("__str__", "max_days_overdue", "zero_limit_is_no_credit")
+    list_filter = ("zero_limit_is_no_credit",)
+    search_fields = ("max_days_overdue",)
+
+    def has_add_permission(self, request):
+        return not CreditControlPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditOverride)
+class CreditOverrideAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Read-only: overrides are asked for and decided on the pages (four eyes)."""
+
+    list_display = ("invoice", "customer", "invoice_total", "currency", "status", "used_at")
+    list_filter = ("status", "currency")
+    search_fields = ("invoice__number", "customer__code", "customer__legal_name", "reason")
+    list_select_related = ("invoice", "customer")

@@ -1,7 +1,16 @@
 """Row locks for ledger writes. Always lock payments before installments, each set in primary-key
-order, so two writers touching the same rows queue instead of deadlocking."""
+order, so two writers touching the same rows queue instead of deadlocking. Issuing an invoice
+locks the invoice, then its customer (credit control), then the credit override it uses."""
 
-from receivables.models import DocumentSequence, Installment, Invoice, Payment, WriteOff
+from customers.models import Customer
+from receivables.models import (
+    CreditOverride,
+    DocumentSequence,
+    Installment,
+    Invoice,
+    Payment,
+    WriteOff,
+)
 
 
 def lock_payment(payment_id) -> Payment:
@@ -25,3 +34,12 @@ def lock_write_off(write_off_id) -> WriteOff:
 
 def lock_document_sequence(*, prefix: str, year: int) -> DocumentSequence:
     return DocumentSequence.objects.select_for_update().get(prefix=prefix, year=year)
+
+
+def lock_customer(customer_id) -> Customer:
+    """The customer row, so that documents adding to its exposure are checked one at a time."""
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def lock_credit_override(credit_override_id) -> CreditOverride:
+    return CreditOverride.objects.select_for_update().get(pk=credit_override_id)

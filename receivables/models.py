@@ -214,6 +214,15 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     issued_at = models.DateTimeField(null=True, blank=True)
+    # The manager's approval that let this invoice be issued past a credit-control refusal.
+    credit_override = models.OneToOneField(
+        "CreditOverride",
+        verbose_name=_("credit override"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="used_by",
+    )
 
     history = HistoricalRecords()
 
@@ -676,3 +685,128 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.rate_date} {self.rate_to_base}"
+
+
+class CreditControlPolicy(models.Model):
+    """How invoice issue guards credit (one row, edited in the admin; see docs/credit_control.md).
+    An invoice is refused while the customer is on hold or blocked, has anything more than
+    `max_days_overdue` days overdue, or would owe more than its credit limit."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    max_days_overdue = models.PositiveIntegerField(
+        _("longest overdue allowed (days)"),
+        default=90,
+        help_text=_(
+            "A customer with anything overdue by more than this many days gets no new invoice "
+            "without a manager's override."
+        ),
+    )
+    zero_limit_is_no_credit = models.BooleanField(
+        _("a credit limit of 0 means no credit"),
+        default=True,
+        help_text=_(
+            "On: a customer whose limit is 0 gets no invoice on credit. "
+            "Off: a limit of 0 means the limit is not checked."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit control policy")
+        verbose_name_plural = _("credit control policy")
+        constraints = [
+            # One policy for the whole ledger.
+            models.CheckConstraint(condition=Q(id=1), name="credit_control_policy_singleton"),
+        ]
+
+    def __str__(self):
+        return str(_("Credit control policy"))
+
+
+class CreditOverride(models.Model):
+    """A manager's permission to issue one draft invoice that credit control refuses (超限审批):
+    requested by finance, decided by a manager other than the requester, used once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        related_name="credit_overrides",
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # The draft's total when the override was asked for: a larger invoice needs a new one.
+    invoice_total = money_field(_("invoice total"))
+    currency = currency_field()
+    # What credit control refused when the override was asked for (comma-separated codes): the
+    # override lets the invoice through those refusals only.
+    refusal_codes = models.CharField(_("refused for"), max_length=200)
+    refusal_message = models.CharField(_("refusal message"), max_length=1000)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit override")
+        verbose_name_plural = _("credit overrides")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Internal control (内部控制): nobody approves their own override.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="credit_override_four_eyes",
+                violation_error_message=_(
+                    "A credit override cannot be decided by the person who asked for it."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(~Q(status="pending"), decided_by__isnull=False, decided_at__isnull=False),
+                name="credit_override_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(status="approved"),
+                name="credit_override_used_only_if_approved",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status="pending"),
+                name="credit_override_one_pending_per_invoice",
+                violation_error_message=_("This invoice already has a credit override pending."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice}: {self.get_status_display()} #{self.pk}"
+
+    @property
+    def is_used(self):
+        return self.used_at is not None
+
+    @property
+    def refused_for(self) -> set[str]:
+        return set(self.refusal_codes.split(","))
+
+    def can_decide(self, user) -> bool:
+        """Whether `user` may be the one to approve or reject it (capability aside)."""
+        return self.status == self.Status.PENDING and self.requested_by_id != user.pk

@@ -1,6 +1,13 @@
 """Page URLs of the ledger documents (the API's are in receivables/urls.py)."""
 
-from receivables.views import contracts, credit_notes, invoices, payments, write_offs
+from receivables.views import (
+    contracts,
+    credit_notes,
+    credit_overrides,
+    invoices,
+    payments,
+    write_offs,
+)
 
 urlpatterns = [
     *invoices.urlpatterns,
@@ -8,4 +15,5 @@ urlpatterns = [
     *contracts.urlpatterns,
     *payments.urlpatterns,
     *write_offs.urlpatterns,
+    *credit_overrides.urlpatterns,
 ]

@@ -4,6 +4,7 @@ Balances "as of" a date are computed from the immutable allocation rows, so a pa
 reproduces what was open then, whatever happened afterwards.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -25,12 +27,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round
+from django.utils.translation import gettext as _
 
 from accounts.roles import Capability, has_capability
-from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
+from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO, quantize
 from customers.models import Customer
 from customers.selectors import (
     CUSTOMER_ARCHIVED,
+    credit_changes_pending_approval,
     customers_matching,
     customers_visible_to,
     scope_to_user,
@@ -38,7 +42,9 @@ from customers.selectors import (
 from receivables.models import (
     Allocation,
     Contract,
+    CreditControlPolicy,
     CreditNote,
+    CreditOverride,
     ExchangeRate,
     Installment,
     Invoice,
@@ -305,11 +311,16 @@ def write_offs_pending_approval(*, user) -> QuerySet[WriteOff]:
 
 
 def pending_approvals_count(user) -> int:
-    """How many requests wait for `user`'s decision (the navigation badge). A request the user
-    made is left out: the four-eyes rule lets only someone else decide it."""
-    if not has_capability(user, Capability.APPROVE_WRITE_OFF):
-        return 0
-    return write_offs_pending_approval(user=user).exclude(requested_by=user).count()
+    """How many requests wait for `user`'s decision (the navigation badge): write-offs, credit
+    changes and credit overrides, each counted only if `user` may decide that kind. A request
+    the user made is left out: the four-eyes rule lets only someone else decide it."""
+    count = 0
+    if has_capability(user, Capability.APPROVE_WRITE_OFF):
+        count += write_offs_pending_approval(user=user).exclude(requested_by=user).count()
+    if has_capability(user, Capability.APPROVE_CREDIT):
+        count += credit_changes_pending_approval(user=user).exclude(requested_by=user).count()
+        count += credit_overrides_pending_approval(user=user).exclude(requested_by=user).count()
+    return count
 
 
 # --- documents pages ---
@@ -582,3 +593,220 @@ def customer_payments(*, user, customer: Customer) -> QuerySet[Payment]:
 def customer_contracts(*, user, customer: Customer) -> QuerySet[Contract]:
     """The customer's contracts, most recently signed first."""
     return contracts_visible_to(user).filter(customer=customer).order_by("-signed_on", "-pk")
+
+
+# --- credit scoring ---
+
+
+def installments_open_as_of(*, as_of: date) -> QuerySet[Installment]:
+    """Every customer's installments open on `as_of`, annotated with `open_as_of` (as
+    installments_open), unscoped: for jobs that rate all customers, never for pages."""
+    return _with_open_as_of(Installment.objects.all(), as_of)
+
+
+# --- credit control ---
+
+
+def credit_control_policy() -> CreditControlPolicy:
+    """The ledger's credit control policy (edited in the admin); its defaults if the row the
+    data migration creates is missing."""
+    return (
+        CreditControlPolicy.objects.filter(pk=CreditControlPolicy.SINGLETON_ID).first()
+        or CreditControlPolicy()
+    )
+
+
+@dataclass(frozen=True)
+class CreditPosition:
+    """A customer's credit on a date. `exposure`: every open installment, plus `adding` (the
+    document being checked); `headroom` = credit_limit - exposure. All three are in `currency`:
+    the customer's own when everything involved is in it, else the base currency at `on_date`'s
+    rates, and None when such a rate is missing. `days_overdue`: of the oldest open item.
+    `limit_enforced`: False for a limit of 0 when the policy reads 0 as "no limit"."""
+
+    on_date: date
+    currency: str
+    limit_enforced: bool
+    open_amount: Decimal | None
+    adding: Decimal | None
+    credit_limit: Decimal | None
+    oldest_due_date: date | None
+    days_overdue: int
+
+    @property
+    def exposure(self) -> Decimal | None:
+        if self.open_amount is None or self.adding is None:
+            return None
+        return self.open_amount + self.adding
+
+    @property
+    def headroom(self) -> Decimal | None:
+        if self.exposure is None or self.credit_limit is None:
+            return None
+        return self.credit_limit - self.exposure
+
+
+def _expressed_in(amounts: dict[str, Decimal], currency: str, on_date: date) -> Decimal | None:
+    """The sum of per-currency `amounts` in `currency` (the customer's own, or the base currency
+    at `on_date`'s rates, each currency's total rounded to cents); None if a rate is missing."""
+    total = ZERO
+    for amount_currency, amount in amounts.items():
+        if amount_currency != currency:
+            rate = exchange_rate_on(currency=amount_currency, on_date=on_date)
+            if rate is None:
+                return None
+            amount = quantize(amount * rate, currency)
+        total += amount
+    return total
+
+
+def customer_credit_position(
+    *,
+    customer: Customer,
+    on_date: date,
+    adding: Decimal = ZERO,
+    adding_currency: str | None = None,
+) -> CreditPosition:
+    """What `customer` owes (every open installment), would owe with `adding` more in
+    `adding_currency`, may owe (its credit limit) and has left, on `on_date`: two queries, plus
+    one per foreign currency involved."""
+    rows = list(
+        Installment.objects.filter(customer=customer, open_amount__gt=0)
+        .values("currency")
+        .annotate(total=Sum("open_amount"), oldest_due_date=Min("due_date"))
+        .order_by()
+    )
+    open_by_currency = {row["currency"]: row["total"] for row in rows}
+    adding_currency = adding_currency or customer.currency
+    involved = {*open_by_currency, adding_currency, customer.currency}
+    currency = customer.currency if involved == {customer.currency} else settings.BASE_CURRENCY
+    oldest_due_date = min((row["oldest_due_date"] for row in rows), default=None)
+    return CreditPosition(
+        on_date=on_date,
+        currency=currency,
+        limit_enforced=customer.credit_limit > 0 or credit_control_policy().zero_limit_is_no_credit,
+        open_amount=_expressed_in(open_by_currency, currency, on_date),
+        adding=_expressed_in({adding_currency: Decimal(adding)}, currency, on_date),
+        credit_limit=_expressed_in({customer.currency: customer.credit_limit}, currency, on_date),
+        oldest_due_date=oldest_due_date,
+        days_overdue=max((on_date - oldest_due_date).days, 0) if oldest_due_date else 0,
+    )
+
+
+@dataclass(frozen=True)
+class CreditRefusal:
+    """One reason credit control refuses a document; `code` is the ApplicationError's."""
+
+    code: str
+    message: str
+
+
+def credit_refusals(
+    *, customer: Customer, amount: Decimal, currency: str, on_date: date
+) -> list[CreditRefusal]:
+    """Why credit control refuses to let `customer` owe `amount` more in `currency` (an invoice
+    to issue on `on_date`, or a contract signed then), most serious first; empty when it may go
+    ahead. The rules and formula are in docs/credit_control.md."""
+    policy = credit_control_policy()
+    refusals = []
+    if customer.status == Customer.Status.BLOCKED:
+        refusals.append(
+            CreditRefusal(
+                "customer_blocked",
+                _("Customer %(code)s is blocked: no new invoices or contracts.")
+                % {"code": customer.code},
+            )
+        )
+    elif customer.status == Customer.Status.ON_HOLD:
+        refusals.append(
+            CreditRefusal(
+                "customer_on_hold",
+                _(
+                    "Customer %(code)s is on hold: no new invoices or contracts until it is "
+                    "released."
+                )
+                % {"code": customer.code},
+            )
+        )
+    position = customer_credit_position(
+        customer=customer, on_date=on_date, adding=amount, adding_currency=currency
+    )
+    if position.days_overdue > policy.max_days_overdue:
+        refusals.append(
+            CreditRefusal(
+                "items_overdue",
+                _(
+                    "Customer %(code)s has items %(days)d days overdue (due %(due)s); "
+                    "more than %(allowed)d days needs a manager's override."
+                )
+                % {
+                    "code": customer.code,
+                    "days": position.days_overdue,
+                    "due": position.oldest_due_date.isoformat(),
+                    "allowed": policy.max_days_overdue,
+                },
+            )
+        )
+    if not position.limit_enforced:
+        return refusals
+    if position.headroom is None:
+        refusals.append(
+            CreditRefusal(
+                "exchange_rate_missing",
+                _(
+                    "An exchange rate to %(base)s on %(date)s is missing, so the credit limit "
+                    "cannot be checked; record the rate first."
+                )
+                % {"base": settings.BASE_CURRENCY, "date": on_date.isoformat()},
+            )
+        )
+    elif position.headroom < 0:
+        values = {
+            "code": customer.code,
+            "exposure": f"{position.exposure:,} {position.currency}",
+            "open": f"{position.open_amount:,} {position.currency}",
+            "adding": f"{position.adding:,} {position.currency}",
+            "limit": f"{position.credit_limit:,} {position.currency}",
+        }
+        if customer.credit_limit == 0:
+            message = _(
+                "Customer %(code)s has no credit (its credit limit is 0): this needs a manager's "
+                "override or a credit limit."
+            )
+        else:
+            message = _(
+                "Customer %(code)s would owe %(exposure)s (open %(open)s + this %(adding)s), "
+                "over its credit limit of %(limit)s."
+            )
+        refusals.append(CreditRefusal("credit_limit_exceeded", message % values))
+    return refusals
+
+
+def credit_overrides_visible_to(user) -> QuerySet[CreditOverride]:
+    return scope_to_user(CreditOverride.objects.all(), user)
+
+
+def credit_overrides_pending_approval(*, user) -> QuerySet[CreditOverride]:
+    """Credit overrides awaiting a decision that `user` may see, oldest first; only for invoices
+    that are still drafts (a cancelled draft needs no decision)."""
+    return (
+        credit_overrides_visible_to(user)
+        .filter(status=CreditOverride.Status.PENDING, invoice__status=Invoice.Status.DRAFT)
+        .select_related("customer", "invoice", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def usable_credit_override(*, invoice: Invoice, refused_for: set[str]) -> CreditOverride | None:
+    """The latest approved, unused override of `invoice` that covers it as it is now: the same
+    customer and currency, a total no larger than the one approved, and no refusal beyond those
+    the manager saw (`refused_for`: the codes credit control gives now)."""
+    candidates = CreditOverride.objects.filter(
+        invoice=invoice,
+        status=CreditOverride.Status.APPROVED,
+        used_at__isnull=True,
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        invoice_total__gte=invoice.total,
+    ).order_by("-decided_at", "-pk")
+    return next((o for o in candidates if refused_for <= o.refused_for), None)

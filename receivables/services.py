@@ -26,7 +26,10 @@ from accounts.roles import Capability, has_capability
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.money import CURRENCY_MINOR_UNITS, ZERO, quantize, split_by_percentages
 from customers.models import Customer
+from receivables import selectors
 from receivables.locks import (
+    lock_credit_override,
+    lock_customer,
     lock_document_sequence,
     lock_installments,
     lock_invoice,
@@ -37,6 +40,7 @@ from receivables.models import (
     Allocation,
     Contract,
     CreditNote,
+    CreditOverride,
     DocumentSequence,
     ExchangeRate,
     Installment,
@@ -253,6 +257,17 @@ def contract_create(*, actor, customer: Customer, **fields) -> Contract:
     _check_amount(contract.amount, contract.currency, allow_zero=True)
     _check_contract_dates(contract)
     contract.full_clean()
+    # A contract is refused for the reasons an invoice is (the customer blocked or on hold,
+    # items long overdue, or its amount beyond the headroom), with no per-contract override:
+    # the way past is a higher credit limit (docs/credit_control.md).
+    refusals = selectors.credit_refusals(
+        customer=lock_customer(customer.pk),
+        amount=contract.amount,
+        currency=contract.currency,
+        on_date=contract.signed_on,
+    )
+    if refusals:
+        raise _credit_refused(refusals)
     _attribute(contract, actor).save()
     return contract
 
@@ -429,11 +444,14 @@ def invoice_issue(*, actor, invoice: Invoice) -> Invoice:
     _check_invoice_header(invoice)
     if invoice.total <= 0:
         raise ApplicationError(_("An invoice must total more than zero."), field="lines")
+    invoice.credit_override = _pass_credit_control(invoice, actor)
     invoice.number = next_document_number(prefix=INVOICE_PREFIX, year=invoice.issue_date.year)
     invoice.status = Invoice.Status.ISSUED
     invoice.issued_by = actor
     invoice.issued_at = timezone.now()
-    _attribute(invoice, actor).save(update_fields=["number", "status", "issued_by", "issued_at"])
+    _attribute(invoice, actor).save(
+        update_fields=["number", "status", "issued_by", "issued_at", "credit_override"]
+    )
     schedule = installment_schedule(
         terms=invoice.payment_terms,
         issue_date=invoice.issue_date,
@@ -1095,3 +1113,146 @@ def invoice_preview(
         total=total,
         schedule=schedule,
     )
+
+
+# --- credit control ----------------------------------------------------------------------------
+
+
+def _credit_refused(refusals: list[selectors.CreditRefusal]) -> ApplicationError:
+    """One error for all the reasons, coded by the most serious."""
+    return ApplicationError(
+        " ".join(refusal.message for refusal in refusals),
+        field="customer",
+        code=refusals[0].code,
+    )
+
+
+def _pass_credit_control(invoice: Invoice, actor) -> CreditOverride | None:
+    """Check a draft being issued against credit control (docs/credit_control.md) under its
+    customer's row lock, so that two invoices issued at once for one customer are checked one
+    after the other. Returns the approved override it uses (marked used: it lets one invoice
+    through, once), None when credit control has no objection; raises when it refuses."""
+    customer = lock_customer(invoice.customer_id)
+    refusals = selectors.credit_refusals(
+        customer=customer,
+        amount=invoice.total,
+        currency=invoice.currency,
+        on_date=invoice.issue_date,
+    )
+    if not refusals:
+        return None
+    override = selectors.usable_credit_override(
+        invoice=invoice, refused_for={refusal.code for refusal in refusals}
+    )
+    if override is None:
+        raise _credit_refused(refusals)
+    override = lock_credit_override(override.pk)
+    override.used_at = timezone.now()
+    _attribute(override, actor).save(update_fields=["used_at"])
+    return override
+
+
+@transaction.atomic
+def credit_override_request(*, actor, invoice: Invoice, reason: str) -> CreditOverride:
+    """Ask a manager to let a draft that credit control refuses be issued anyway. The request
+    records what was refused and the draft's total: the override covers no more than that."""
+    if not has_capability(actor, Capability.MANAGE_LEDGER):
+        raise PermissionDeniedError(
+            _("You may not request credit overrides."), field="invoice", code="not_allowed"
+        )
+    invoice = lock_invoice(invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _("Only a draft invoice needs a credit override."), field="invoice", code="not_draft"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give a reason for the override."), field="reason")
+    refusals = selectors.credit_refusals(
+        customer=invoice.customer,
+        amount=invoice.total,
+        currency=invoice.currency,
+        on_date=invoice.issue_date,
+    )
+    if not refusals:
+        raise ApplicationError(
+            _("Credit control does not refuse this invoice: it can be issued as it is."),
+            field="invoice",
+            code="not_refused",
+        )
+    if invoice.credit_overrides.filter(status=CreditOverride.Status.PENDING).exists():
+        raise ApplicationError(
+            _("A credit override for this invoice is already waiting for a manager."),
+            field="invoice",
+            code="credit_override_pending",
+        )
+    codes = {refusal.code for refusal in refusals}
+    if selectors.usable_credit_override(invoice=invoice, refused_for=codes):
+        raise ApplicationError(
+            _("A manager already approved an override for this invoice: issue it."),
+            field="invoice",
+            code="credit_override_approved",
+        )
+    override = CreditOverride(
+        invoice=invoice,
+        customer_id=invoice.customer_id,
+        invoice_total=invoice.total,
+        currency=invoice.currency,
+        refusal_codes=",".join(refusal.code for refusal in refusals),
+        refusal_message=_credit_refused(refusals).message,
+        reason=reason,
+        requested_by=actor,
+    )
+    _attribute(override, actor).save()
+    return override
+
+
+def _lock_override_for_decision(actor, override: CreditOverride) -> CreditOverride:
+    """The pending override, locked, once `actor` is known to be a manager who may decide it."""
+    if not has_capability(actor, Capability.APPROVE_CREDIT):
+        raise PermissionDeniedError(
+            _("Only a manager may decide credit overrides."), field="status", code="not_allowed"
+        )
+    override = lock_credit_override(override.pk)
+    if override.status != CreditOverride.Status.PENDING:
+        raise ApplicationError(
+            _("This credit override was already decided."), field="status", code="already_decided"
+        )
+    if override.requested_by_id == actor.pk:
+        raise PermissionDeniedError(
+            _("You asked for this credit override; another manager must decide it."),
+            field="status",
+            code="four_eyes",
+        )
+    return override
+
+
+def _decide_override(override: CreditOverride, *, actor, status: str, note: str) -> None:
+    override.status = status
+    override.decided_by = actor
+    override.decided_at = timezone.now()
+    override.decision_note = note.strip()
+    _attribute(override, actor).save()
+
+
+@transaction.atomic
+def credit_override_approve(*, actor, override: CreditOverride, note: str = "") -> CreditOverride:
+    """Approve a pending override (a manager other than the requester): the draft may then be
+    issued once despite the refusals it recorded."""
+    override = _lock_override_for_decision(actor, override)
+    if override.invoice.status != Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _("Invoice %(invoice)s is no longer a draft.") % {"invoice": override.invoice},
+            field="invoice",
+            code="not_draft",
+        )
+    _decide_override(override, actor=actor, status=CreditOverride.Status.APPROVED, note=note)
+    return override
+
+
+@transaction.atomic
+def credit_override_reject(*, actor, override: CreditOverride, note: str = "") -> CreditOverride:
+    """Turn down a pending override (a manager other than the requester)."""
+    override = _lock_override_for_decision(actor, override)
+    _decide_override(override, actor=actor, status=CreditOverride.Status.REJECTED, note=note)
+    return override

@@ -30,10 +30,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextChoices,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
@@ -68,37 +70,85 @@ def percent_of(part: Decimal, whole: Decimal) -> Decimal | None:
 # --- aging -------------------------------------------------------------------------------------
 
 
+class AgingBasis(TextChoices):
+    """What an installment's age is counted from: its due date (days past due, the default) or
+    its invoice's issue date (days since invoice date)."""
+
+    DAYS_PAST_DUE = "past_due", _("Days past due")
+    DAYS_SINCE_INVOICE = "invoice_date", _("Days since invoice date")
+
+
+# The field each basis counts from, as a path from Installment.
+AGING_DATE_FIELDS = {
+    AgingBasis.DAYS_PAST_DUE: "due_date",
+    AgingBasis.DAYS_SINCE_INVOICE: "invoice__issue_date",
+}
+# Upper bounds (days) of the default buckets: current, 1–30, 31–60, 61–90, 91–180, 181–365,
+# over 365 days past due.
+DEFAULT_BUCKET_BOUNDS: tuple[int, ...] = (30, 60, 90, 180, 365)
+
+
 @dataclass(frozen=True)
 class AgingBucket:
-    """Open installments `min_days` to `max_days` days past due on the reporting date, both
-    inclusive (None: unbounded). Days past due = reporting date - due date, so an installment
-    due on the reporting date itself is 0 days past due: current, not overdue."""
+    """Open installments `min_days` to `max_days` days old on the reporting date, both
+    inclusive (None: unbounded). Age = reporting date - the basis date (by default the due
+    date), so an installment due on the reporting date itself is 0 days past due: current, not
+    overdue."""
 
-    key: str
-    label: str
     min_days: int | None
     max_days: int | None
 
-    def condition(self, as_of: date) -> Q:
-        # On the due date rather than on a computed day count: the same SQL on every database,
-        # and the partial index on open installments' due dates can serve it.
+    @property
+    def key(self) -> str:
+        if self.max_days is None:
+            return f"over_{self.min_days - 1}"
+        if self.min_days is None:
+            return "current" if self.max_days == 0 else f"up_to_{self.max_days}"
+        return f"days_{self.min_days}_{self.max_days}"
+
+    @property
+    def label(self) -> str:
+        # Translated when read, not when the module is imported: the reader's language.
+        if self.max_days is None:
+            return gettext("Over %(days)s days") % {"days": self.min_days - 1}
+        if self.min_days is None:
+            if self.max_days == 0:
+                return gettext("Current")
+            return gettext("Up to %(days)s days") % {"days": self.max_days}
+        return gettext("%(low)s–%(high)s days") % {"low": self.min_days, "high": self.max_days}
+
+    def contains(self, days: int) -> bool:
+        return (self.min_days is None or days >= self.min_days) and (
+            self.max_days is None or days <= self.max_days
+        )
+
+    def condition(self, as_of: date, date_field: str = "due_date") -> Q:
+        # On the basis date rather than on a computed day count: the same SQL on every
+        # database, and the partial index on open installments' due dates can serve it.
         condition = Q()
         if self.min_days is not None:
-            condition &= Q(due_date__lte=as_of - timedelta(days=self.min_days))
+            condition &= Q(**{f"{date_field}__lte": as_of - timedelta(days=self.min_days)})
         if self.max_days is not None:
-            condition &= Q(due_date__gte=as_of - timedelta(days=self.max_days))
+            condition &= Q(**{f"{date_field}__gte": as_of - timedelta(days=self.max_days)})
         return condition
 
 
-AGING_BUCKETS: tuple[AgingBucket, ...] = (
-    AgingBucket("current", _("Current"), None, 0),
-    AgingBucket("days_1_30", _("1–30 days"), 1, 30),
-    AgingBucket("days_31_60", _("31–60 days"), 31, 60),
-    AgingBucket("days_61_90", _("61–90 days"), 61, 90),
-    AgingBucket("days_91_180", _("91–180 days"), 91, 180),
-    AgingBucket("days_181_365", _("181–365 days"), 181, 365),
-    AgingBucket("over_365", _("Over 365 days"), 366, None),
-)
+def aging_buckets(
+    bounds: Sequence[int] = DEFAULT_BUCKET_BOUNDS, *, basis: str = AgingBasis.DAYS_PAST_DUE
+) -> tuple[AgingBucket, ...]:
+    """The buckets cut at `bounds` (ascending upper bounds in days, each at least 1). Days past
+    due start with "current" (not yet past due), then 1 to the first bound; days since invoice
+    date start at 0. The last bucket is open-ended. They partition the open installments."""
+    buckets = [AgingBucket(None, 0)] if basis == AgingBasis.DAYS_PAST_DUE else []
+    low = 1 if basis == AgingBasis.DAYS_PAST_DUE else 0
+    for bound in bounds:
+        buckets.append(AgingBucket(low, bound))
+        low = bound + 1
+    buckets.append(AgingBucket(low, None))
+    return tuple(buckets)
+
+
+AGING_BUCKETS: tuple[AgingBucket, ...] = aging_buckets()
 
 
 @dataclass(frozen=True)

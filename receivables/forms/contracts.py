@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form, ModelForm
 from core.money import CURRENCY_CHOICES
-from customers.selectors import customers_visible_to
+from customers.fields import CustomerField
+from customers.models import Customer
 from receivables.models import Contract, PaymentTerms
 from receivables.services import SIGNED_FILE_EXTENSIONS
 
@@ -17,9 +18,7 @@ class ContractFilterForm(Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or title")}),
     )
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=None, empty_label=_("All customers")
-    )
+    customer = CustomerField(label=_("Customer"), required=False, suggest_archived=True)
     currency = forms.ChoiceField(
         label=_("Currency"), required=False, choices=[("", _("Any currency")), *CURRENCY_CHOICES]
     )
@@ -27,7 +26,7 @@ class ContractFilterForm(Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user)
+        self.fields["customer"].user = user
 
     def selector_filters(self) -> dict:
         """The valid filters as contracts_for_list's keywords (an invalid one is ignored and
@@ -43,6 +42,7 @@ class ContractFilterForm(Form):
 
 
 class ContractForm(ModelForm):
+    customer = CustomerField(label=_("Customer"))
     # The model's constraint says the same, but only above the form, not on the field.
     amount = forms.DecimalField(label=_("Amount"), max_digits=20, decimal_places=2, min_value=0)
 
@@ -75,7 +75,8 @@ class ContractForm(ModelForm):
         super().__init__(*args, **kwargs)
         current = self.instance
         # An archived customer's contract stays editable; new contracts need a trading customer.
-        self.fields["customer"].queryset = customers_visible_to(user).filter(
+        self.fields["customer"].user = user
+        self.fields["customer"].queryset = Customer.objects.filter(
             Q(is_archived=False) | Q(pk=current.customer_id)
         )
         self.fields["payment_terms"].queryset = PaymentTerms.objects.filter(

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form
-from customers.selectors import customers_visible_to
+from customers.fields import CustomerField
 
 
 class CreditNoteFilterForm(Form):
@@ -15,15 +15,13 @@ class CreditNoteFilterForm(Form):
             attrs={"type": "search", "placeholder": _("Number, invoice or customer")}
         ),
     )
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=None, empty_label=_("All customers")
-    )
+    customer = CustomerField(label=_("Customer"), required=False, suggest_archived=True)
     issued_from = forms.DateField(label=_("Issued from"), required=False)
     issued_to = forms.DateField(label=_("Issued to"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user)
+        self.fields["customer"].user = user
 
     def selector_filters(self) -> dict:
         """The valid filters as credit_notes_for_list's keywords (an invalid one is ignored and

@@ -11,8 +11,9 @@ from accounts.forms import PersonChoiceField
 from accounts.roles import sees_all_customers
 from core.forms import Form
 from core.money import CURRENCY_CHOICES
-from customers.selectors import customers_visible_to
-from receivables.models import Invoice, PaymentTerms
+from customers.fields import CustomerField
+from customers.models import Customer
+from receivables.models import Contract, Invoice, PaymentTerms
 from receivables.selectors import contracts_visible_to
 
 # Enough for any real invoice; a bigger POST is a mistake or an attack, not a document.
@@ -30,9 +31,7 @@ class InvoiceFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Invoice.Status.choices]
     )
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=None, empty_label=_("All customers")
-    )
+    customer = CustomerField(label=_("Customer"), required=False, suggest_archived=True)
     owner = PersonChoiceField(
         label=_("Sales rep"), required=False, queryset=None, empty_label=_("All sales reps")
     )
@@ -47,7 +46,7 @@ class InvoiceFilterForm(Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user)
+        self.fields["customer"].user = user
         if sees_all_customers(user):
             self.fields["owner"].queryset = (
                 get_user_model()
@@ -81,7 +80,9 @@ class InvoiceFilterForm(Form):
 class InvoiceDraftForm(Form):
     """The header of a draft; the lines are InvoiceLineFormSet."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    customer = CustomerField(
+        label=_("Customer"), queryset=Customer.objects.filter(is_archived=False)
+    )
     issue_date = forms.DateField(label=_("Issue date"))
     payment_terms = forms.ModelChoiceField(
         label=_("Payment terms"),
@@ -104,21 +105,38 @@ class InvoiceDraftForm(Form):
 
     def __init__(self, *args, user, invoice: Invoice | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user).filter(is_archived=False)
+        self.fields["customer"].user = user
         # A draft keeps terms that were retired after it was written.
         current_terms = invoice.payment_terms_id if invoice else None
         self.fields["payment_terms"].queryset = PaymentTerms.objects.filter(
             Q(is_active=True) | Q(pk=current_terms)
         )
-        self.fields["contract"].queryset = contracts_visible_to(user)
+        # A draft's contract must be its customer's (the services refuse another's): offering only
+        # that customer's contracts keeps every choice valid and the list short.
+        customer = self.chosen_customer()
+        self.fields["contract"].queryset = (
+            contracts_visible_to(user).filter(customer=customer)
+            if customer
+            else Contract.objects.none()
+        )
         self.fields["contract"].label_from_instance = lambda contract: " ".join(
             part for part in (contract.number, contract.title) if part
         )
 
+    def chosen_customer(self) -> Customer | None:
+        """The customer the form holds (as submitted, else as initially given), if it names one
+        the user may choose."""
+        field = self.fields["customer"]
+        if self.is_bound:
+            value = self["customer"].data
+        else:
+            value = self.get_initial_for_field(field, "customer")
+        return value if isinstance(value, Customer) else field.resolve(value)
+
     @staticmethod
     def initial_for(invoice: Invoice) -> dict:
         return {
-            "customer": invoice.customer_id,
+            "customer": invoice.customer,
             "issue_date": invoice.issue_date,
             "payment_terms": invoice.payment_terms_id,
             "contract": invoice.contract_id,

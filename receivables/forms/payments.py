@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form
 from core.money import CURRENCY_CHOICES, CURRENCY_MINOR_UNITS, DECIMAL_PLACES, MAX_DIGITS
-from customers.selectors import customers_visible_to
+from customers.fields import CustomerField
+from customers.models import Customer
 from receivables.models import Payment
 
 
@@ -25,9 +26,7 @@ class PaymentFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Payment.Status.choices]
     )
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=None, empty_label=_("Any customer")
-    )
+    customer = CustomerField(label=_("Customer"), required=False, suggest_archived=True)
     method = forms.ChoiceField(
         label=_("Method"), required=False, choices=[("", _("Any method")), *Payment.Method.choices]
     )
@@ -37,7 +36,7 @@ class PaymentFilterForm(Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user).order_by("code")
+        self.fields["customer"].user = user
         self.fields["q"].widget.attrs["placeholder"] = _("Number, reference or customer")
 
     def filter(self, payments):
@@ -70,7 +69,9 @@ class PaymentFilterForm(Form):
 
 
 class PaymentRecordForm(Form):
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    customer = CustomerField(
+        label=_("Customer"), queryset=Customer.objects.filter(is_archived=False)
+    )
     received_on = forms.DateField(label=_("Received on"))
     amount = _money_field(_("Amount"))
     currency = forms.ChoiceField(
@@ -93,7 +94,7 @@ class PaymentRecordForm(Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user).filter(is_archived=False)
+        self.fields["customer"].user = user
 
 
 class AllocationForm(Form):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form
 from core.money import DECIMAL_PLACES, MAX_DIGITS
-from customers.selectors import customers_visible_to
+from customers.fields import CustomerField
 from receivables.models import WriteOff
 
 
@@ -25,13 +25,11 @@ class WriteOffFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *WriteOff.Status.choices]
     )
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=None, empty_label=_("Any customer")
-    )
+    customer = CustomerField(label=_("Customer"), required=False, suggest_archived=True)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers_visible_to(user).order_by("code")
+        self.fields["customer"].user = user
 
     def filter(self, write_offs):
         """`write_offs` narrowed by the valid filters."""

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import capability_required, viewer_required
 from accounts.roles import Capability
@@ -17,6 +17,7 @@ from core.history import readable_history
 from core.pages import paginate, sort_queryset
 from customers.selectors import customers_visible_to
 from receivables import selectors, services
+from receivables.forms.credit_overrides import CreditOverrideRequestForm
 from receivables.forms.invoices import (
     LINES_PREFIX,
     InvoiceDeliveryForm,
@@ -27,6 +28,7 @@ from receivables.forms.invoices import (
     InvoiceLineFormSet,
 )
 from receivables.models import Invoice
+from receivables.views.credit_overrides import credit_control_context
 
 manage_ledger_required = capability_required(Capability.MANAGE_LEDGER)
 
@@ -128,12 +130,14 @@ def invoice_create(request):
         return _save_draft(request, form, lines, invoice=None)
     initial = {"issue_date": timezone.localdate()}
     customer = (
-        customers_visible_to(request.user).filter(pk=request.GET.get("customer")).first()
+        customers_visible_to(request.user)
+        .filter(pk=request.GET.get("customer"), is_archived=False)
+        .first()
         if request.GET.get("customer", "").isdigit()
         else None
     )
     if customer:
-        initial.update(customer=customer.pk, currency=customer.currency)
+        initial.update(customer=customer, currency=customer.currency)
     form = InvoiceDraftForm(initial=initial, user=request.user)
     return _render_editor(request, form, InvoiceLineFormSet(prefix=LINES_PREFIX))
 
@@ -194,7 +198,30 @@ def invoice_preview(request):
             )
         except ApplicationError as error:
             context["problem"] = error.message
+        else:
+            # What the customer would owe against its limit once this invoice is issued.
+            context["credit"] = selectors.customer_credit_position(
+                customer=header["customer"],
+                on_date=header.get("issue_date") or timezone.localdate(),
+                adding=context["preview"].total,
+                adding_currency=context["preview"].currency,
+            )
     return render(request, "receivables/invoices/_preview.html", context)
+
+
+@manage_ledger_required
+@require_GET
+def invoice_contract_choices(request):
+    """The editor's contract field for the customer being typed (an htmx partial): that
+    customer's contracts only, keeping ?contract= chosen if it is one of them."""
+    form = InvoiceDraftForm(
+        initial={
+            "customer": request.GET.get("customer", ""),
+            "contract": request.GET.get("contract", ""),
+        },
+        user=request.user,
+    )
+    return render(request, "receivables/invoices/_contract_field.html", {"form": form})
 
 
 @manage_ledger_required
@@ -230,7 +257,9 @@ def _visible_invoice_with_totals(user, pk) -> Invoice:
     return get_object_or_404(invoices, pk=pk)
 
 
-def _render_detail(request, invoice: Invoice, *, delivery_form=None, status=200):
+def _render_detail(
+    request, invoice: Invoice, *, delivery_form=None, credit_override_form=None, status=200
+):
     today = timezone.localdate()
     if delivery_form is None:
         delivery_form = InvoiceDeliveryForm(
@@ -252,6 +281,7 @@ def _render_detail(request, invoice: Invoice, *, delivery_form=None, status=200)
             "credit_notes": invoice.credit_notes.order_by("issue_date", "pk"),
             "history": readable_history(invoice),
             "delivery_form": delivery_form,
+            "credit": credit_control_context(invoice, request_form=credit_override_form),
         },
         status=status,
     )
@@ -260,6 +290,25 @@ def _render_detail(request, invoice: Invoice, *, delivery_form=None, status=200)
 @viewer_required
 def invoice_detail(request, pk):
     return _render_detail(request, _visible_invoice_with_totals(request.user, pk))
+
+
+@manage_ledger_required
+@require_POST
+def invoice_credit_override(request, pk):
+    """Ask a manager to let this draft be issued although credit control refuses it."""
+    invoice = _visible_invoice_with_totals(request.user, pk)
+    form = CreditOverrideRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.credit_override_request(
+                actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Override requested; a manager will decide it."))
+            return redirect("invoice-detail", pk=pk)
+    return _render_detail(request, invoice, credit_override_form=form, status=400)
 
 
 @manage_ledger_required
@@ -307,10 +356,16 @@ urlpatterns = [
     path("invoices/", invoice_list, name="invoice-list"),
     path("invoices/new/", invoice_create, name="invoice-create"),
     path("invoices/preview/", invoice_preview, name="invoice-preview"),
+    path("invoices/contract-choices/", invoice_contract_choices, name="invoice-contract-choices"),
     path("invoices/<int:pk>/", invoice_detail, name="invoice-detail"),
     path("invoices/<int:pk>/edit/", invoice_edit, name="invoice-edit"),
     path("invoices/<int:pk>/issue/", invoice_issue, name="invoice-issue"),
     path("invoices/<int:pk>/cancel/", invoice_cancel, name="invoice-cancel"),
     path("invoices/<int:pk>/delivery/", invoice_delivery, name="invoice-delivery"),
     path("invoices/<int:pk>/dispute/", invoice_dispute, name="invoice-dispute"),
+    path(
+        "invoices/<int:pk>/credit-override/",
+        invoice_credit_override,
+        name="invoice-credit-override",
+    ),
 ]

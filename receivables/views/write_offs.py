@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, viewer_required
-from accounts.roles import Capability
+from accounts.roles import Capability, has_capability
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.forms import add_application_error
 from core.history import readable_history
 from core.pages import paginate
+from customers.selectors import credit_changes_pending_approval
 from receivables import selectors, services
 from receivables.forms.write_offs import (
     WriteOffDecisionForm,
@@ -141,11 +142,53 @@ def _write_off_section(user):
     }
 
 
-@capability_required(Capability.APPROVE_WRITE_OFF)
+def _credit_change_section(user):
+    now = timezone.now()
+    return {
+        "kind": "credit_change",
+        "title": _("Credit limit and terms changes"),
+        "template": "receivables/approvals/credit_changes.html",
+        "rows": [
+            {
+                "change": change,
+                "age_days": (now - change.requested_at).days,
+                "is_own": change.requested_by_id == user.pk,
+            }
+            for change in credit_changes_pending_approval(user=user)
+        ],
+    }
+
+
+def _credit_override_section(user):
+    now = timezone.now()
+    return {
+        "kind": "credit_override",
+        "title": _("Credit overrides"),
+        "template": "receivables/approvals/credit_overrides.html",
+        "rows": [
+            {
+                "override": override,
+                "age_days": (now - override.requested_at).days,
+                "is_own": override.requested_by_id == user.pk,
+            }
+            for override in selectors.credit_overrides_pending_approval(user=user)
+        ],
+    }
+
+
+@capability_required(Capability.APPROVE_WRITE_OFF, Capability.APPROVE_CREDIT)
 def approval_inbox(request):
     # One section per kind of request; each renders its own rows with its own template, so a new
-    # kind (credit-limit changes, ...) is one more entry here and one more template.
-    sections = [_write_off_section(request.user)]
+    # kind is one more entry here and one more template. A section shows only to those who may
+    # decide its kind.
+    sections = []
+    if has_capability(request.user, Capability.APPROVE_WRITE_OFF):
+        sections.append(_write_off_section(request.user))
+    if has_capability(request.user, Capability.APPROVE_CREDIT):
+        sections += [
+            _credit_change_section(request.user),
+            _credit_override_section(request.user),
+        ]
     return render(request, "receivables/approvals/inbox.html", {"sections": sections})
 
 

@@ -17,6 +17,7 @@ from receivables.selectors import (
     customer_accounts,
     customer_balances_by_currency,
     customer_contracts,
+    customer_credit_position,
     customer_invoices,
     customer_open_installments,
     customer_payments,
@@ -129,6 +130,8 @@ def customer_detail(request, pk):
         "customer": customer,
         "balances": balances,
         "unapplied_credit": customer_unapplied_credit(customer=customer),
+        # Limit minus what is owed: what may still be invoiced without a manager's override.
+        "credit": customer_credit_position(customer=customer, on_date=today),
         # Per-currency amounts are worth showing only when they differ from the base totals.
         "show_currency_balances": any(
             row["currency"] != settings.BASE_CURRENCY for row in balances

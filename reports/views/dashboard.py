@@ -12,13 +12,15 @@ from django.utils.translation import gettext as _
 from accounts.access import viewer_required
 from accounts.roles import Role, user_roles
 from reports import selectors
+from reports.kpis import kpis_for_month
 
 COMPANY_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.AUDITOR})
 
 
-def _as_of(request) -> tuple[date, str]:
+def reporting_date(request) -> tuple[date, str]:
     """The reporting date from `?as_of=YYYY-MM-DD` (today if absent), and an error message when
-    the parameter is not a date (the page then reports as of today)."""
+    the parameter is not a date (the page then reports as of today). The KPI page reads it the
+    same way."""
     raw = request.GET.get("as_of", "").strip()
     if raw:
         try:
@@ -35,6 +37,7 @@ def _company(user, as_of: date) -> dict:
     trend = selectors.open_and_overdue_trend(user=user, dates=selectors.month_ends(as_of=as_of))
     return {
         "position": position,
+        "kpis": kpis_for_month(user=user, as_of=as_of),
         "unapplied_cash": selectors.unapplied_cash(user=user, as_of=as_of),
         "top_debtors": selectors.top_debtors(user=user, as_of=as_of),
         "reps": selectors.sales_rep_table(user=user, as_of=as_of),
@@ -72,7 +75,7 @@ def _my_numbers(user, as_of: date) -> dict:
 @viewer_required
 def home(request):
     """Home page: the dashboard sections the user's roles entitle them to."""
-    as_of, as_of_error = _as_of(request)
+    as_of, as_of_error = reporting_date(request)
     roles = user_roles(request.user)
     context = {
         "as_of": as_of,

@@ -293,20 +293,31 @@ def test_receivable_lifecycle_through_the_api(finance, manager):
     assert _invoice_status(client, invoice["id"]) == "written_off"
 
 
-def test_customer_history_shows_who_changed_the_credit_limit_from_what_to_what(finance):
+def test_customer_history_shows_who_changed_the_credit_limit_from_what_to_what(finance, manager):
     client = api_client(finance)
     customer = _create_customer(client)
 
-    changed = _ok(
-        client.patch(
-            f"/api/v1/customers/{customer['id']}/", {"credit_limit": "150000.00"}, format="json"
+    requested = _ok(
+        client.post(
+            "/api/v1/credit-requests/",
+            {"customer": customer["id"], "credit_limit": "150000.00", "reason": "订单增长"},
+            format="json",
+        ),
+        201,
+    )
+    approved = _ok(
+        api_client(manager).post(
+            f"/api/v1/credit-requests/{requested['id']}/approve/", {"note": "同意"}, format="json"
         )
     )
+    changed = _ok(client.get(f"/api/v1/customers/{customer['id']}/"))
     history = _ok(client.get(f"/api/v1/customers/{customer['id']}/history/"))
 
+    assert (requested["status"], requested["credit_limit_before"]) == ("pending", "100000.00")
+    assert (approved["status"], approved["decided_by"]) == ("approved", manager.pk)
     assert changed["credit_limit"] == "150000.00"
     assert [(entry["user"], entry["action"]) for entry in history] == [
-        ("flow_finance", "changed"),
+        ("flow_manager", "changed"),
         ("flow_finance", "created"),
     ]
     assert history[0]["changes"] == [

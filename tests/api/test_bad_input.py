@@ -144,13 +144,36 @@ CASES = {
             {"currency": ['"XYZ" is not a valid choice.']},
         ),
     ),
-    "customer-update-negative-credit-limit": (
+    "credit-request-negative-credit-limit": (
+        "finance",
+        lambda w: (
+            "post",
+            _url("credit-requests"),
+            {"customer": w.own.customer.pk, "credit_limit": "-500.00", "reason": "降额"},
+            {"credit_limit": ["The credit limit cannot be negative."]},
+        ),
+    ),
+    "credit-request-without-a-reason": (
+        "finance",
+        lambda w: (
+            "post",
+            _url("credit-requests"),
+            {"customer": w.own.customer.pk, "credit_limit": "500.00", "reason": ""},
+            {"reason": ["This field may not be blank."]},
+        ),
+    ),
+    "customer-update-credit-limit": (
         "finance",
         lambda w: (
             "patch",
             _url("customers", w.own.customer),
-            {"credit_limit": "-500.00"},
-            {"credit_limit": ["The credit limit cannot be negative."]},
+            {"credit_limit": "500.00"},
+            {
+                "credit_limit": [
+                    "The credit limit changes only when a manager approves a credit change "
+                    "request: request the change instead."
+                ]
+            },
         ),
     ),
     "customer-update-uscc-check-digit": (

@@ -30,17 +30,8 @@ class Invalid:
     field: str
 
 
-@dataclass(frozen=True)
-class Refused:
-    """A 403 whose body names exactly `field`: the role may call the action, not for that field."""
-
-    field: str
-
-
 ALL = Listed("all")
 OWN = Listed("own")
-# Managers may edit customers' credit fields only; the matrix's update changes `notes`.
-CREDIT = Refused("notes")
 # A rep attaching a contact to another rep's customer: that customer "does not exist" for them.
 NO_CUST = Invalid("customer")
 
@@ -53,8 +44,8 @@ MATRIX = [
     ("customers",      "retrieve",      "own",    200,    200,   200,    200,   200,    403,   401),
     ("customers",      "retrieve",      "other",  200,    404,   200,    200,   200,    403,   401),
     ("customers",      "create",        "-",      201,    403,   403,    201,   403,    403,   401),
-    ("customers",      "update",        "own",    200,    403,   CREDIT, 200,   403,    403,   401),
-    ("customers",      "update",        "other",  200,    403,   CREDIT, 200,   403,    403,   401),
+    ("customers",      "update",        "own",    200,    403,   403,    200,   403,    403,   401),
+    ("customers",      "update",        "other",  200,    403,   403,    200,   403,    403,   401),
     ("customers",      "archive",       "own",    200,    403,   403,    200,   403,    403,   401),
     ("customers",      "archive",       "other",  200,    403,   403,    200,   403,    403,   401),
     ("customers",      "history",       "own",    200,    200,   200,    200,   200,    403,   401),
@@ -328,9 +319,6 @@ def test_role_gets_the_status_the_matrix_gives(world, db, endpoint, action, scop
     elif isinstance(expected, Invalid):
         assert response.status_code == 400, response.content
         assert list(response.json()) == [expected.field]
-    elif isinstance(expected, Refused):
-        assert response.status_code == 403, response.content
-        assert list(response.json()) == [expected.field]
     else:
         assert response.status_code == expected, response.content
         if expected in DENIED_BODY:
@@ -369,25 +357,41 @@ def test_manager_cannot_approve_a_write_off_they_requested(world, db):
     assert db_state() == before
 
 
-def test_manager_changes_a_credit_limit_but_nothing_else(world, db):
-    """Credit limits are a manager's decision; the rest of the archive belongs to Finance."""
+def test_a_credit_limit_changes_only_by_a_request_another_manager_approves(world, db):
+    """Credit limits are a manager's decision (内部控制): the archive refuses them, a manager
+    other than the requester approves a credit change request, and the customer's history
+    shows the approver."""
     customer = world.own.customer
+    finance = api_client(world.users["finance"])
     manager = api_client(world.users["manager"])
     before = db_state()
 
-    refused = manager.patch(
-        f"/api/v1/customers/{customer.pk}/",
-        {"credit_limit": "250000.00", "notes": "manager notes"},
-        format="json",
+    assert (
+        manager.patch(
+            f"/api/v1/customers/{customer.pk}/", {"credit_limit": "250000.00"}, format="json"
+        ).status_code
+        == 403
     )
-    assert refused.status_code == 403
-    assert refused.json() == {"notes": ["You may only change this customer's credit fields."]}
-    assert db_state() == before
-
-    accepted = manager.patch(
+    direct = finance.patch(
         f"/api/v1/customers/{customer.pk}/", {"credit_limit": "250000.00"}, format="json"
     )
-    assert accepted.status_code == 200
+    assert direct.status_code == 400
+    assert direct.json() == {
+        "credit_limit": [
+            "The credit limit changes only when a manager approves a credit change request: "
+            "request the change instead."
+        ]
+    }
+    assert db_state() == before
+
+    requested = finance.post(
+        "/api/v1/credit-requests/",
+        {"customer": customer.pk, "credit_limit": "250000.00", "reason": "年度框架协议"},
+        format="json",
+    )
+    assert requested.status_code == 201, requested.content
+    approved = manager.post(f"/api/v1/credit-requests/{requested.json()['id']}/approve/", {})
+    assert approved.status_code == 200, approved.content
     customer.refresh_from_db()
     assert customer.credit_limit == Decimal("250000.00")
     assert customer.history.first().history_user == world.users["manager"]

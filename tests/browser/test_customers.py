@@ -75,6 +75,8 @@ def test_the_customer_page_fits_a_phone_screen_on_every_tab(new_page, live_url, 
         owner=rep,
         region="华北",
         credit_rating="AA",
+        # Room for the long amounts below (credit control refuses invoices over the limit).
+        credit_limit=Decimal("999999999.00"),
     )
     terms = PaymentTermsFactory(net_days=30)
     today = timezone.localdate()

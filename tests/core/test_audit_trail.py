@@ -21,9 +21,10 @@ def _change(entry, field):
 
 
 def test_credit_limit_change_records_who_before_and_after(customer, finance_user, manager_user):
-    customer_services.customer_update(
-        actor=manager_user, customer=customer, credit_limit=Decimal("250000.00")
+    change = customer_services.credit_change_request(
+        actor=finance_user, customer=customer, credit_limit=Decimal("250000.00"), reason="x"
     )
+    customer_services.credit_change_approve(actor=manager_user, change=change)
     latest, created = history_entries(customer)[:2]
     assert latest["user"] == manager_user.username
     assert latest["action"] == "changed"
@@ -36,15 +37,27 @@ def test_credit_limit_change_records_who_before_and_after(customer, finance_user
 
 
 def test_sales_rep_cannot_change_a_credit_limit(customer, sales_user):
-    from core.exceptions import PermissionDeniedError
+    from core.exceptions import ApplicationError, PermissionDeniedError
 
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(ApplicationError):
         customer_services.customer_update(
             actor=sales_user, customer=customer, credit_limit=Decimal("1.00")
+        )
+    with pytest.raises(PermissionDeniedError):
+        customer_services.credit_change_request(
+            actor=sales_user, customer=customer, credit_limit=Decimal("1.00"), reason="x"
         )
     customer.refresh_from_db()
     assert customer.credit_limit == Decimal("100000.00")
     assert customer.history.count() == 1
+
+
+def _approved_terms(customer, terms, *, requester, approver) -> None:
+    """New default payment terms for the customer, by a credit change `approver` approves."""
+    change = customer_services.credit_change_request(
+        actor=requester, customer=customer, default_payment_terms=terms, reason="x"
+    )
+    customer_services.credit_change_approve(actor=approver, change=change)
 
 
 def test_allocation_and_balance_changes_are_attributed(customer, finance_user):
@@ -115,23 +128,23 @@ def test_payment_terms_changes_are_recorded(finance_user):
 
 
 def test_readable_history_shows_labels_choice_labels_and_referenced_names(
-    customer, finance_user, other_sales_user
+    customer, finance_user, manager_user, other_sales_user
 ):
     net60 = PaymentTermsFactory(code="NET60", name="Net 60", net_days=60)
     customer_services.customer_update(
-        actor=finance_user,
-        customer=customer,
-        owner=other_sales_user,
-        tier="A",
-        default_payment_terms=net60,
+        actor=finance_user, customer=customer, owner=other_sales_user, tier="A"
     )
+    _approved_terms(customer, net60, requester=finance_user, approver=manager_user)
 
-    latest = readable_history(customer)[0]
+    terms_changed, reassigned = readable_history(customer)[:2]
 
-    assert latest["user"] == finance_user.username
+    assert (terms_changed["user"], reassigned["user"]) == (
+        manager_user.username,
+        finance_user.username,
+    )
     assert [
         (change["field"], str(change["label"]), change["before"], change["after"])
-        for change in latest["changes"]
+        for change in terms_changed["changes"] + reassigned["changes"]
     ] == [
         ("default_payment_terms", "default payment terms", "NET30 Net 30", "NET60 Net 60"),
         ("owner", "sales rep", "sales_t", "sales_t2"),
@@ -182,27 +195,30 @@ def test_readable_history_names_an_installment_by_its_invoice_in_one_query(
     assert {c["field"]: c["after"] for c in approved["changes"]}["decided_by"] == "manager_t2"
 
 
-def _reassign(customer, actor, times: int) -> None:
-    """Hand the customer to a new sales rep on new payment terms, `times` times."""
+def _reassign(customer, actor, approver, times: int) -> None:
+    """Hand the customer to a new sales rep, then move it to new payment terms, `times` times."""
     for _ in range(times):
         rep = UserFactory(role=Role.SALES)
-        customer_services.customer_update(
-            actor=actor,
-            customer=customer,
-            owner=rep,
-            default_payment_terms=PaymentTermsFactory(code=f"T-{rep.pk}"),
+        customer_services.customer_update(actor=actor, customer=customer, owner=rep)
+        _approved_terms(
+            customer,
+            PaymentTermsFactory(code=f"T-{rep.pk}"),
+            requester=actor,
+            approver=approver,
         )
 
 
-def test_readable_history_costs_the_same_queries_for_2_and_12_changes(customer, finance_user):
-    _reassign(customer, finance_user, 2)
+def test_readable_history_costs_the_same_queries_for_2_and_12_changes(
+    customer, finance_user, manager_user
+):
+    _reassign(customer, finance_user, manager_user, 2)
     with CaptureQueriesContext(connection) as with_two:
         readable_history(customer)
 
-    _reassign(customer, finance_user, 10)
+    _reassign(customer, finance_user, manager_user, 10)
     with CaptureQueriesContext(connection) as with_twelve:
         entries = readable_history(customer)
 
-    assert len(entries) == 13
+    assert len(entries) == 25
     # The records, the sales reps, the payment terms.
     assert len(with_two) == len(with_twelve) == 3

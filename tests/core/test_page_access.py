@@ -10,7 +10,13 @@ from tests.factories import CustomerFactory, issued_invoice, recorded_payment
 
 pytestmark = pytest.mark.django_db
 
-PAGE_URL_MODULES = ("reports.urls", "customers.page_urls", "receivables.page_urls")
+PAGE_URL_MODULES = (
+    "reports.urls",
+    "customers.page_urls",
+    "receivables.page_urls",
+    "credit.urls",
+    "alerts.urls",
+)
 
 
 def _page_url_names() -> list[str]:

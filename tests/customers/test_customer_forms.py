@@ -173,6 +173,8 @@ def test_finance_edits_a_customer(client, finance_user, customer):
 
     response = client.post(
         reverse("customer-edit", args=[customer.pk]),
+        # The credit limit is not on the edit form (it changes by a credit change request):
+        # posted anyway, it is ignored.
         edit_data(customer, region="华南", credit_limit="150000.00", status="on_hold"),
     )
 
@@ -180,60 +182,73 @@ def test_finance_edits_a_customer(client, finance_user, customer):
     customer.refresh_from_db()
     assert (customer.region, customer.credit_limit, customer.status) == (
         "华南",
-        Decimal("150000.00"),
+        Decimal("100000.00"),
         "on_hold",
     )
 
 
-def test_a_negative_credit_limit_is_shown_on_the_field_and_nothing_changes(
+def test_the_edit_form_has_no_credit_fields_and_links_to_a_credit_change_request(
     client, finance_user, customer
 ):
-    before = customer_snapshot()
     client.force_login(finance_user)
-
-    response = client.post(
-        reverse("customer-edit", args=[customer.pk]), edit_data(customer, credit_limit="-1.00")
-    )
-
-    assert response.status_code == 400
-    assert field_errors(response) == {"credit_limit": ["The credit limit cannot be negative."]}
-    assert customer_snapshot() == before
-
-
-def test_a_manager_sees_only_the_credit_fields(client, manager_user, customer):
-    client.force_login(manager_user)
 
     page = client.get(reverse("customer-edit", args=[customer.pk])).content.decode()
 
     form = re.search(
         r'<form method="post" class="card card-body customer-form".*?</form>', page, re.S
     )
-    assert set(re.findall(r' name="([a-z_]+)"', form.group(0))) == {
-        "csrfmiddlewaretoken",
-        "credit_limit",
-    }
+    names = set(re.findall(r' name="([a-z_]+)"', form.group(0)))
+    assert "region" in names
+    assert not names & {"credit_limit", "default_payment_terms"}
+    assert reverse("credit-request-create", args=[customer.pk]) in page
 
 
-def test_a_manager_changes_the_credit_limit_and_history_shows_before_and_after(
-    client, manager_user, customer
-):
+def test_a_negative_credit_limit_is_shown_on_the_field_and_nothing_is_saved(client, finance_user):
+    client.force_login(finance_user)
+
+    response = client.post(reverse("customer-create"), new_customer_data(credit_limit="-1.00"))
+
+    assert response.status_code == 400
+    assert field_errors(response) == {"credit_limit": ["The credit limit cannot be negative."]}
+    assert Customer.objects.count() == 0
+
+
+def test_a_managers_edit_is_the_credit_change_request(client, manager_user, customer):
     client.force_login(manager_user)
 
-    response = client.post(
-        reverse("customer-edit", args=[customer.pk]),
-        # Fields a manager's form does not have are ignored, not applied.
-        {"credit_limit": "50000.00", "code": "HACKED"},
-    )
+    response = client.get(reverse("customer-edit", args=[customer.pk]))
 
     assert response.status_code == 302
+    assert response.url == reverse("credit-request-create", args=[customer.pk])
+
+
+def test_a_credit_limit_changes_by_an_approved_request_and_history_shows_before_and_after(
+    client, manager_user, second_manager, customer
+):
+    client.force_login(manager_user)
+    requested = client.post(
+        reverse("credit-request-create", args=[customer.pk]),
+        {
+            "credit_limit": "50000.00",
+            "default_payment_terms": customer.default_payment_terms_id,
+            "reason": "逾期增加，降低额度",
+        },
+    )
     customer.refresh_from_db()
-    assert (customer.credit_limit, customer.code) == (Decimal("50000.00"), customer.code)
-    assert customer.code != "HACKED"
+    assert (requested.status_code, customer.credit_limit) == (302, Decimal("100000.00"))
+
+    client.force_login(second_manager)
+    change_pk = int(requested.url.rstrip("/").rsplit("/", 1)[1])
+    approved = client.post(reverse("credit-request-approve", args=[change_pk]), {"note": ""})
+
+    assert approved.status_code == 302
+    customer.refresh_from_db()
+    assert customer.credit_limit == Decimal("50000.00")
     history = client.get(
         reverse("customer-detail", args=[customer.pk]) + "?tab=history"
     ).content.decode()
     row = re.search(r'data-history-field="credit_limit">(.*?)</tr>', history, re.S).group(1)
-    assert "manager_t" in row
+    assert "manager_t2" in row
     assert re.search(r"data-before>100000.00<", row)
     assert re.search(r"data-after>50000.00<", row)
 
@@ -248,7 +263,7 @@ def test_a_manager_changes_the_credit_limit_and_history_shows_before_and_after(
         ("auditor_user", "customer-edit", 403),
         ("finance_user", "customer-create", 200),
         ("finance_user", "customer-edit", 200),
-        ("manager_user", "customer-edit", 200),
+        ("manager_user", "customer-edit", 302),
     ],
 )
 def test_who_may_open_the_customer_forms(client, request, customer, role_fixture, url_name, status):

@@ -19,12 +19,22 @@ from tests.pages import history_changes, queries_to_render
 pytestmark = pytest.mark.django_db
 
 SIGNED_PDF = b"%PDF-1.4\n% signed contract\n%%EOF\n"
+AMPLE_CREDIT = Decimal("10000000.00")
 
 
 @pytest.fixture
 def client():
     """A browser asking for English (the default language is Simplified Chinese)."""
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def customer(customer):
+    """The signed-in tests' customer, with credit for the contracts below (credit control itself
+    is tested in test_credit_control.py)."""
+    customer.credit_limit = AMPLE_CREDIT
+    customer.save(update_fields=["credit_limit"])
+    return customer
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +100,9 @@ def test_sales_rep_gets_404_on_another_reps_contract_and_its_file(
     client, sales_user, other_sales_user, finance_user
 ):
     theirs = make_contract(
-        CustomerFactory(owner=other_sales_user), finance_user, signed_file=signed_pdf()
+        CustomerFactory(owner=other_sales_user, credit_limit=AMPLE_CREDIT),
+        finance_user,
+        signed_file=signed_pdf(),
     )
     client.force_login(sales_user)
 
@@ -125,7 +137,10 @@ def test_a_contract_without_a_signed_copy_has_no_download(client, customer, fina
 
 def test_contract_list_filters(client, finance_user):
     today = timezone.localdate()
-    acme, other = CustomerFactory(), CustomerFactory(currency="USD")
+    acme, other = (
+        CustomerFactory(credit_limit=AMPLE_CREDIT),
+        CustomerFactory(currency="USD", credit_limit=AMPLE_CREDIT),
+    )
     running = make_contract(
         acme, finance_user, "HT-A", title="供货", starts_on=today - timedelta(days=10)
     )
@@ -153,7 +168,9 @@ def test_contract_list_filters(client, finance_user):
 def test_contract_list_costs_the_same_queries_for_2_and_12_rows(client, finance_user):
     def add_contracts(start, count):
         for index in range(start, start + count):
-            customer = CustomerFactory(owner=UserFactory(role=Role.SALES))
+            customer = CustomerFactory(
+                owner=UserFactory(role=Role.SALES), credit_limit=AMPLE_CREDIT
+            )
             make_contract(customer, finance_user, f"HT-{index:03d}", signed_file=signed_pdf())
 
     add_contracts(0, 2)

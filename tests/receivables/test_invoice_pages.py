@@ -242,7 +242,7 @@ def test_editor_preselects_the_customer_and_its_currency(client, finance_user):
 
     assert response.status_code == 200
     form = response.context["form"]
-    assert form["customer"].value() == customer.pk
+    assert form["customer"].value() == customer
     assert form["currency"].value() == "USD"
 
 

@@ -293,7 +293,7 @@ def test_the_customer_in_the_address_is_preselected_with_its_currency(
 
     form = client.get(reverse("payment-create") + f"?customer={customer.pk}").context["form"]
 
-    assert form["customer"].value() == customer.pk
+    assert form["customer"].value() == customer
     assert form["currency"].value() == "USD"
 
 

@@ -498,12 +498,15 @@ def test_finance_gets_the_action_buttons(client, finance_user, customer):
     assert reverse("customer-edit", args=[customer.pk]) in page
 
 
-def test_a_manager_may_edit_credit_but_not_record_documents(client, manager_user, customer):
+def test_a_manager_may_request_a_credit_change_but_not_record_documents(
+    client, manager_user, customer
+):
     client.force_login(manager_user)
 
     page = client.get(detail_url(customer)).content.decode()
 
-    assert reverse("customer-edit", args=[customer.pk]) in page
+    assert reverse("credit-request-create", args=[customer.pk]) in page
+    assert reverse("customer-edit", args=[customer.pk]) not in page
     assert reverse("invoice-create") not in page
 
 
@@ -513,3 +516,11 @@ def test_read_pages_refuse_posts(client, finance_user, customer, name):
     url = reverse(name, args=[customer.pk]) if name == "customer-detail" else reverse(name)
 
     assert client.post(url).status_code == 405
+
+
+def test_the_customer_page_links_to_the_credit_scorecard(client, sales_user, customer):
+    client.force_login(sales_user)
+
+    html = client.get(reverse("customer-detail", args=[customer.pk])).content.decode()
+
+    assert f'href="{reverse("credit-rating-detail", args=[customer.pk])}"' in html

@@ -116,12 +116,15 @@ def test_sign_in_is_required():
 def test_a_sales_rep_sees_only_their_own_customers_numbers(
     customer, sales_user, other_sales_user, finance_user
 ):
-    customer.credit_limit = Decimal("100.00")
-    customer.save(update_fields=["credit_limit"])
     invoice_due(customer, finance_user, date(2026, 6, 1), "150.00")
     invoice_due(customer, finance_user, date(2026, 7, 3), "40.00")
-    theirs = CustomerFactory(owner=other_sales_user, code="THEIRS", credit_limit=Decimal("1.00"))
+    theirs = CustomerFactory(owner=other_sales_user, code="THEIRS")
     invoice_due(theirs, finance_user, date(2026, 6, 1), "4321.00")
+    # Limits lowered after the invoices went out (credit control would have refused them).
+    customer.credit_limit = Decimal("100.00")
+    customer.save(update_fields=["credit_limit"])
+    theirs.credit_limit = Decimal("1.00")
+    theirs.save(update_fields=["credit_limit"])
 
     html = client_for(sales_user).get(URL).content.decode()
 

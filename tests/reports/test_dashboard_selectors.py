@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from customers.models import Customer
 from receivables import services
 from reports.selectors import (
     AGING_BUCKETS,
@@ -101,12 +102,13 @@ def test_aging_bucket_boundaries(customer, finance_user, days_past_due, bucket):
 
 
 def test_buckets_partition_the_open_amount_and_the_totals_add_up(customer, finance_user):
-    for days, amount in [(-3, "10.00"), (0, "20.00"), (6, "40.00"), (45, "80.00"), (400, "160.00")]:
-        invoice_due(customer, finance_user, AS_OF - timedelta(days=days), amount)
     # Due the day after the week that starts on AS_OF: not "due soon".
     invoice_due(customer, finance_user, AS_OF + timedelta(days=7), "1.00")
     # Due on the week's last day: due soon.
     invoice_due(customer, finance_user, AS_OF + timedelta(days=6), "2.00")
+    # Latest due first: credit control refuses an invoice while an item is over 90 days overdue.
+    for days, amount in [(-3, "10.00"), (0, "20.00"), (6, "40.00"), (45, "80.00"), (400, "160.00")]:
+        invoice_due(customer, finance_user, AS_OF - timedelta(days=days), amount)
 
     position = receivables_position(user=finance_user, as_of=AS_OF)
 
@@ -248,15 +250,18 @@ def test_top_debtors_as_of_a_past_date_ignore_later_payments(customer, finance_u
 
 def test_customers_over_their_credit_limit_with_utilisation(finance_user):
     set_rate(finance_user, "USD", date(2026, 1, 1), "7.00")
-    over = CustomerFactory(code="OVER", credit_limit=Decimal("1000.00"))
+    over = CustomerFactory(code="OVER")
     within = CustomerFactory(code="OK", credit_limit=Decimal("1000.00"))
-    no_credit = CustomerFactory(code="ZERO", credit_limit=Decimal("0.00"))
-    dollars = CustomerFactory(code="USD", currency="USD", credit_limit=Decimal("100.00"))
+    no_credit = CustomerFactory(code="ZERO")
+    dollars = CustomerFactory(code="USD", currency="USD")
     invoice_due(over, finance_user, date(2026, 6, 1), "1500.00")
     invoice_due(within, finance_user, date(2026, 6, 1), "1000.00")
     invoice_due(no_credit, finance_user, date(2026, 6, 1), "5.00")
     # 120 USD against a 100 USD limit: 840 against 700 in yuan.
     invoice_due(dollars, finance_user, date(2026, 6, 1), "120.00")
+    # Limits lowered after the invoices went out (credit control would have refused them).
+    for customer, limit in [(over, "1000.00"), (no_credit, "0.00"), (dollars, "100.00")]:
+        Customer.objects.filter(pk=customer.pk).update(credit_limit=Decimal(limit))
 
     listed = customers_over_credit_limit(user=finance_user, as_of=AS_OF)
 

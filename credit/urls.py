@@ -1,0 +1,5 @@
+"""Page URLs of credit scoring."""
+
+from credit import views
+
+urlpatterns = views.urlpatterns
