@@ -1,8 +1,12 @@
 """List-page helpers: sorting by whitelisted columns and pagination, both driven by the query
 string so that every list view reads the same `?sort=` and `?page=` parameters."""
 
+from datetime import date
+
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 PAGE_SIZE = 25
 
@@ -29,3 +33,17 @@ def sort_queryset(
 def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
     """The page `?page=` asks for; out-of-range or garbage numbers give the nearest page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def reporting_date(request) -> tuple[date, str]:
+    """The date a report is as of, from `?as_of=YYYY-MM-DD` (today if absent), and an error
+    message when the parameter is not a date (the page then reports as of today)."""
+    raw = request.GET.get("as_of", "").strip()
+    if raw:
+        try:
+            return date.fromisoformat(raw), ""
+        except ValueError:
+            return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD).") % {
+                "value": raw
+            }
+    return timezone.localdate(), ""

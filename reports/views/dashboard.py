@@ -6,30 +6,15 @@ from datetime import date
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import viewer_required
 from accounts.roles import Role, user_roles
+from core.pages import reporting_date
 from reports import selectors
 from reports.kpis import kpis_for_month
 
 COMPANY_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.AUDITOR})
-
-
-def reporting_date(request) -> tuple[date, str]:
-    """The reporting date from `?as_of=YYYY-MM-DD` (today if absent), and an error message when
-    the parameter is not a date (the page then reports as of today). The KPI page reads it the
-    same way."""
-    raw = request.GET.get("as_of", "").strip()
-    if raw:
-        try:
-            return date.fromisoformat(raw), ""
-        except ValueError:
-            return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD).") % {
-                "value": raw
-            }
-    return timezone.localdate(), ""
 
 
 def _company(user, as_of: date) -> dict:

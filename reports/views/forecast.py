@@ -7,26 +7,12 @@ from datetime import date
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import viewer_required
 from accounts.roles import sees_all_customers
+from core.pages import reporting_date
 from reports import forecast as forecasts
-
-
-def _as_of(request) -> tuple[date, str]:
-    """The forecast date from `?as_of=YYYY-MM-DD` (today if absent), and an error message when
-    the parameter is not a date (the page then forecasts from today)."""
-    raw = request.GET.get("as_of", "").strip()
-    if raw:
-        try:
-            return date.fromisoformat(raw), ""
-        except ValueError:
-            return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD).") % {
-                "value": raw
-            }
-    return timezone.localdate(), ""
 
 
 def _line_title(forecast: forecasts.CashForecast, line: str) -> str:
@@ -41,7 +27,7 @@ def _line_title(forecast: forecasts.CashForecast, line: str) -> str:
 @viewer_required
 def cash_forecast(request):
     """Weekly expected cash for the next 13 weeks, and how past forecasts fared."""
-    as_of, as_of_error = _as_of(request)
+    as_of, as_of_error = reporting_date(request)
     forecast = forecasts.cash_forecast(user=request.user, as_of=as_of)
     line = request.GET.get("week", "")
     context = {

@@ -9,9 +9,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts.access import viewer_required
-from core.pages import paginate
+from core.pages import paginate, reporting_date
 from reports.kpis import kpis_by_month, kpis_by_sales_rep, payment_days_by_customer
-from reports.views.dashboard import reporting_date
 
 
 def _series(label: str, values) -> dict:
