@@ -31,7 +31,9 @@ def ledger(finance_user):
 
 
 def test_the_report_as_json(ledger, finance_user):
-    response = api_client_for(finance_user).get(URL, {"as_of": "2026-03-31"})
+    response = api_client_for(finance_user).get(
+        URL, {"as_of": "2026-03-31"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 200
     body = response.json()

@@ -4,6 +4,7 @@ activating a policy."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from credit.models import RatingGrade, ScoringFactor, ScoringPolicy
 
@@ -11,9 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, admin_user_):
+def staff_client(admin_user_):
     admin_user_.is_staff = admin_user_.is_superuser = True
     admin_user_.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin_user_)
     return client
 
