@@ -82,3 +82,17 @@ def has_capability(user, capability: Capability) -> bool:
 
 def sees_all_customers(user) -> bool:
     return bool(user_roles(user) & ROLES_SEEING_ALL_CUSTOMERS)
+
+
+class CompanyReader:
+    """Whom scheduled jobs read as: every customer, changing nothing (an Auditor's view). A job
+    speaks for the company, not for a person, so it is no user account; it carries its roles
+    the way user_roles caches a user's."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    _huikuan_roles = frozenset({Role.AUDITOR})
+
+
+COMPANY_READER = CompanyReader()

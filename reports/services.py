@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.roles import Capability, Role, has_capability
+from accounts.roles import COMPANY_READER, Capability, has_capability
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.money import ZERO
 from customers.models import Customer
@@ -119,17 +119,6 @@ def specific_provision_end(
 # --- daily snapshot ---
 
 
-class _WholeCompany:
-    """Whom the nightly snapshot reads as: every customer, changing nothing (an Auditor's
-    view). A job speaks for the company, not for a person, so it is no user account; it carries
-    its roles the way accounts.roles.user_roles caches a user's."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    _huikuan_roles = frozenset({Role.AUDITOR})
-
-
 def _snapshot_row(on_date: date, sales_rep, kpis, aging: dict, received: Decimal):
     return DailySnapshot(
         on_date=on_date,
@@ -161,7 +150,7 @@ def snapshot_take(*, on_date: date) -> list[DailySnapshot]:
     recorded = _snapshots_on(on_date)
     if recorded:
         return recorded
-    company = _WholeCompany()
+    company = COMPANY_READER
     # The default buckets (days past due), per sales rep; their totals are the company's.
     aging = aging_report(
         user=company, query=AgingQuery(as_of=on_date, group_by=AgingGroup.SALES_REP)
