@@ -14,7 +14,6 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -35,6 +34,7 @@ from accounts.roles import (
     has_capability,
 )
 from alerts.models import RATING_GRADES_BEST_FIRST, Alert, AlertRule
+from core.db import DaysBetween
 from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 from customers.models import Customer
 from customers.selectors import scope_to_user
@@ -154,24 +154,6 @@ class Measurement:
 
     value: Decimal | None
     message: str = ""
-
-
-class DaysBetween(Func):
-    """`later - earlier` (two date columns) in whole days, as an integer."""
-
-    output_field = IntegerField()
-    arg_joiner = " - "
-    template = "(%(expressions)s)"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite (the development default) keeps dates as text: count days via julian days.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
 
 
 def _quantized(value: Decimal) -> Decimal:

@@ -18,8 +18,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
-    IntegerField,
     Min,
     OuterRef,
     Prefetch,
@@ -33,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest, Lag
 from django.utils.translation import gettext as _
 
+from core.db import DaysBetween
 from core.exceptions import ApplicationError
 from credit.models import CustomerRating, Factor, RatingGrade, ScoringPolicy
 from credit.scorecard import FACTOR_UNITS, NOTE_LABELS, CreditHistory
@@ -47,31 +46,6 @@ TREND_HALF_MONTHS = 6
 WRITE_OFF_WINDOW_MONTHS = 36
 
 _AMOUNT = DecimalField(max_digits=28, decimal_places=8)
-
-
-class DaysBetween(Func):
-    """SQL: whole days from the first date expression to the second (second - first)."""
-
-    output_field = IntegerField()
-
-    def _difference(self, template: str, arg_joiner: str, compiler, connection, **extra_context):
-        start, end = self.source_expressions
-        return Func(end, start, output_field=self.output_field).as_sql(
-            compiler, connection, template=template, arg_joiner=arg_joiner, **extra_context
-        )
-
-    def as_sql(self, compiler, connection, **extra_context):
-        # PostgreSQL: date - date is an integer number of days.
-        return self._difference("(%(expressions)s)", " - ", compiler, connection, **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self._difference(
-            "CAST(julianday(%(expressions)s) AS INTEGER)",
-            ") - julianday(",
-            compiler,
-            connection,
-            **extra_context,
-        )
 
 
 def window_start(on_date: date, months: int) -> date:
@@ -156,7 +130,7 @@ def _payment_behaviour(customer_ids, on_date: date) -> dict[int, dict]:
         .filter(Exists(live_payment))
         .annotate(
             amount_base=in_base_currency("amount", "currency", on_date),
-            days_late=Greatest(DaysBetween("due_date", "settled_on"), Value(0)),
+            days_late=Greatest(DaysBetween("settled_on", "due_date"), Value(0)),
         )
         .values("customer")
         .annotate(

@@ -27,8 +27,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
@@ -38,6 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Round, TruncMonth
 
+from core.db import DaysBetween
 from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 from customers.models import Customer
 from customers.selectors import customers_visible_to
@@ -343,23 +342,6 @@ def kpis_by_sales_rep(*, user, as_of: date) -> list[RepKpis]:
 
 
 # --- days to pay -------------------------------------------------------------------------------
-
-
-class DaysBetween(Func):
-    """Whole days from the second date expression to the first, as an integer."""
-
-    arg_joiner = " - "
-    template = "(%(expressions)s)"
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
 
 
 def _payments_settled(*, as_of: date) -> QuerySet[Allocation]:
