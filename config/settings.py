@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "credit",
     "alerts",
     "reports",
+    "statements",
 ]
 
 MIDDLEWARE = [
@@ -142,10 +143,32 @@ LOGOUT_REDIRECT_URL = "login"
 BASE_CURRENCY = env("BASE_CURRENCY", default="CNY")
 
 # --- E-mail ------------------------------------------------------------------------------------
+# The letterhead until a company profile is saved in the admin (core.selectors.company_profile).
+COMPANY_PROFILE_DEFAULTS = {
+    "name": env("COMPANY_NAME", default="回款示范有限公司"),
+    "name_en": env("COMPANY_NAME_EN", default="Huikuan Demo Co., Ltd."),
+    "address": env("COMPANY_ADDRESS", default="上海市浦东新区世纪大道100号"),
+    "address_en": env("COMPANY_ADDRESS_EN", default="100 Century Avenue, Pudong, Shanghai"),
+    "phone": env("COMPANY_PHONE", default="021-5888 0000"),
+    "email": env("COMPANY_EMAIL", default="ar@huikuan.example"),
+    "uscc": env("COMPANY_USCC", default=""),
+    "bank_name": env("COMPANY_BANK_NAME", default="招商银行上海分行营业部"),
+    "bank_account_name": env("COMPANY_BANK_ACCOUNT_NAME", default="回款示范有限公司"),
+    "bank_account_number": env("COMPANY_BANK_ACCOUNT_NUMBER", default="1219 0000 0000 0000"),
+    "swift_code": env("COMPANY_SWIFT_CODE", default="CMBCCNBS"),
+}
+
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="huikuan@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Statements of account -------------------------------------------------------------------
+# The address customers reach the app at: confirmation links in e-mails and PDFs start with it.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# How long a statement's confirmation link stays valid, and the reply deadline printed on it.
+STATEMENT_LINK_MAX_AGE_DAYS = env.int("STATEMENT_LINK_MAX_AGE_DAYS", default=60)
+STATEMENT_REPLY_DAYS = env.int("STATEMENT_REPLY_DAYS", default=15)
 
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("customers.urls")),
     path("", include("receivables.urls")),
     path("reports/", include("reports.api_urls")),
+    path("", include("statements.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,9 @@ urlpatterns = [
     path("", include("receivables.page_urls")),
     path("", include("credit.urls")),
     path("", include("alerts.urls")),
+    path("", include("statements.urls")),
+    # Signed links for customers: the only product pages without sign-in.
+    path("", include("statements.public_urls")),
     # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

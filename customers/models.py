@@ -23,6 +23,17 @@ class Customer(models.Model):
         ZH_HANS = "zh-hans", _("Simplified Chinese")
         EN = "en", _("English")
 
+    class StatementFrequency(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        NONE = "none", _("None")
+
+    class ConfirmationKind(models.TextChoices):
+        # 积极式询证函: the customer must reply either way; silence is chased.
+        POSITIVE = "positive", _("Positive (a reply is required)")
+        # 消极式询证函: the customer replies only if the balance is wrong.
+        NEGATIVE = "negative", _("Negative (reply only on disagreement)")
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     legal_name = models.CharField(_("legal name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
@@ -60,6 +71,23 @@ class Customer(models.Model):
     credit_rating = models.CharField(_("credit rating"), max_length=8, blank=True)
     language = models.CharField(
         _("document language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    statement_frequency = models.CharField(
+        _("statement frequency"),
+        max_length=10,
+        choices=StatementFrequency.choices,
+        default=StatementFrequency.MONTHLY,
+    )
+    statement_confirmation = models.CharField(
+        _("balance confirmation"),
+        max_length=10,
+        choices=ConfirmationKind.choices,
+        default=ConfirmationKind.POSITIVE,
+    )
+    # The customer's latest written acknowledgement of its balance: restarts the limitation period
+    # (诉讼时效中断) of the debts it covered. Set only by statements.services.
+    last_balance_confirmed_on = models.DateField(
+        _("balance last confirmed on"), null=True, blank=True, editable=False
     )
     notes = models.TextField(_("notes"), blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)

@@ -321,6 +321,9 @@ class Installment(models.Model):
     open_amount = money_field(_("open amount"))
     # The day open_amount last reached zero (null while open): lets reports see when it settled.
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    # The day the customer last acknowledged this debt in writing (a confirmed statement): the
+    # 3-year limitation period runs again from then (see receivables.limitation).
+    limitation_restarted_on = models.DateField(_("limitation restarted on"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -810,3 +813,73 @@ class CreditOverride(models.Model):
     def can_decide(self, user) -> bool:
         """Whether `user` may be the one to approve or reject it (capability aside)."""
         return self.status == self.Status.PENDING and self.requested_by_id != user.pk
+
+
+class Dispute(models.Model):
+    """A customer's disagreement with what we say it owes (争议): the amount it believes and the
+    items it contests. While open, the contested invoices are marked disputed, which pauses
+    automatic reminders and keeps them out of automatic payment application."""
+
+    class Source(models.TextChoices):
+        STATEMENT_REPLY = "statement_reply", _("Reply to a statement")
+        CUSTOMER_CONTACT = "customer_contact", _("Raised by the customer")
+        INTERNAL = "internal", _("Raised internally")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    currency = currency_field()
+    # What the customer says it owes; null when it only contests items.
+    amount_claimed = models.DecimalField(
+        _("balance the customer states"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+    installments = models.ManyToManyField(
+        Installment, verbose_name=_("contested items"), related_name="disputes", blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    opened_on = models.DateField(_("opened on"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_claimed__isnull=True) | Q(amount_claimed__gte=0),
+                name="dispute_amount_claimed_not_negative",
+                violation_error_message=_("The stated balance cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(resolved_at__isnull=False),
+                name="dispute_resolution_recorded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer"], condition=Q(status="open"), name="dispute_open")
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.get_status_display()} ({self.opened_on})"

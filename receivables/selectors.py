@@ -142,6 +142,50 @@ def customer_unapplied_credit(*, customer: Customer) -> dict[str, Decimal]:
     return {row["currency"]: row["total"] for row in rows}
 
 
+def customer_unapplied_credit_as_of(*, customer: Customer, as_of: date) -> dict[str, Decimal]:
+    """Money received by `as_of` and not yet applied or refunded on that date, per currency:
+    each payment's amount less its allocations and refunds dated on or before it; nothing for
+    a payment reversed by then."""
+    applied = (
+        Allocation.objects.filter(payment=OuterRef("pk"), applied_on__lte=as_of)
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    refunded = (
+        Refund.objects.filter(payment=OuterRef("pk"), refunded_on__lte=as_of)
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        Payment.objects.filter(customer=customer, received_on__lte=as_of)
+        .filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
+        .annotate(
+            unapplied_then=ExpressionWrapper(
+                F("amount")
+                - Coalesce(Subquery(applied, output_field=_MONEY), Value(ZERO))
+                - Coalesce(Subquery(refunded, output_field=_MONEY), Value(ZERO)),
+                output_field=_MONEY,
+            )
+        )
+        .values("currency")
+        .annotate(total=Sum("unapplied_then"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows if abs(row["total"]) > HALF_CENT}
+
+
+def customer_net_balance(*, customer: Customer, as_of: date) -> dict[str, Decimal]:
+    """What the customer owed on `as_of` net of money it had paid us in advance, per currency:
+    open installments less unapplied credit, both from the dated ledger rows. A negative
+    amount means we owe the customer."""
+    balances = dict(customer_open_balance(customer=customer, as_of=as_of))
+    for currency, credit in customer_unapplied_credit_as_of(customer=customer, as_of=as_of).items():
+        balances[currency] = balances.get(currency, ZERO) - credit
+    return {currency: quantize(amount, currency) for currency, amount in sorted(balances.items())}
+
+
 def exchange_rate_on(*, currency: str, on_date: date) -> Decimal | None:
     """The latest known rate of `currency` to the base currency on or before `on_date`."""
     if currency == settings.BASE_CURRENCY:
