@@ -8,3 +8,7 @@ def statement_list(request, **kwargs):
 
 def limitation_list(request, **kwargs):
     raise Http404
+
+
+def statement_detail(request, **kwargs):
+    raise Http404

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, TextChoices, Value, When
 from django.utils.translation import gettext as _
 
 from core.models import CompanyProfile
@@ -36,7 +36,7 @@ from receivables.models import CreditNote, Installment, Invoice, Payment, Refund
 from receivables.selectors import installments_open_as_of
 from reports.aging import bucket_of
 from reports.selectors import AGING_BUCKETS
-from statements.models import Statement
+from statements.models import ConfirmationReply, Statement
 
 
 class MovementKind:
@@ -408,3 +408,43 @@ def statement_of_account(
 
 def statements_visible_to(user) -> QuerySet[Statement]:
     return scope_to_user(Statement.objects.all(), user)
+
+
+class ConfirmationStatus(TextChoices):
+    NOT_SENT = "not_sent", _("Not sent")
+    AWAITING_REPLY = "awaiting_reply", _("Awaiting reply")
+    # Positive confirmation past its deadline: collections chases it.
+    REPLY_OVERDUE = "reply_overdue", _("Reply overdue")
+    # Negative confirmation past its deadline without objection: taken as agreed, but silence
+    # is not an acknowledgement in law, so the limitation period does not restart.
+    NO_OBJECTION = "no_objection", _("No objection (deemed agreed)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISPUTED = "disputed", _("Disagrees")
+
+
+def with_confirmation_status(statements: QuerySet[Statement], *, on_date: date) -> QuerySet:
+    """Annotate `confirmation_status` (a ConfirmationStatus value) in SQL, so lists can filter
+    and count by it: the reply if there is one, else whether it was sent and whether its reply
+    deadline passed on `on_date`."""
+    positive = Customer.ConfirmationKind.POSITIVE
+    return statements.annotate(
+        confirmation_status=Case(
+            When(
+                reply__outcome=ConfirmationReply.Outcome.CONFIRMED,
+                then=Value(ConfirmationStatus.CONFIRMED),
+            ),
+            When(
+                reply__outcome=ConfirmationReply.Outcome.DISPUTED,
+                then=Value(ConfirmationStatus.DISPUTED),
+            ),
+            When(emailed_at__isnull=True, then=Value(ConfirmationStatus.NOT_SENT)),
+            When(
+                reply_due_on__lt=on_date,
+                confirmation_kind=positive,
+                then=Value(ConfirmationStatus.REPLY_OVERDUE),
+            ),
+            When(reply_due_on__lt=on_date, then=Value(ConfirmationStatus.NO_OBJECTION)),
+            default=Value(ConfirmationStatus.AWAITING_REPLY),
+            output_field=CharField(),
+        )
+    )

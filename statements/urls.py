@@ -9,7 +9,7 @@ urlpatterns = [
     path("statements/", list_views.statement_list, name="statement-list"),
     # Open items whose limitation period ends soon (诉讼时效).
     path("statements/limitation/", list_views.limitation_list, name="limitation-list"),
-    path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
+    path("statements/<int:pk>/", list_views.statement_detail, name="statement-detail"),
     path("statements/<int:pk>/pdf/", views.statement_pdf_download, name="statement-pdf"),
     path("statements/<int:pk>/send/", views.statement_send, name="statement-send"),
     path(

@@ -2,10 +2,6 @@
 from django.http import Http404
 
 
-def statement_detail(request, **kwargs):
-    raise Http404
-
-
 def statement_pdf_download(request, **kwargs):
     raise Http404
 
