@@ -23,7 +23,13 @@ from accounts.roles import Role
 from core.exceptions import ApplicationError
 from receivables import services
 from receivables.models import Allocation, Installment, Invoice, Payment, PaymentTerms, Refund
-from receivables.selectors import customer_open_balance, ledger_discrepancies, payment_discrepancies
+from receivables.selectors import (
+    customer_net_balance,
+    customer_open_balance,
+    ledger_discrepancies,
+    payment_discrepancies,
+)
+from statements.selectors import statement_of_account
 from tests.factories import CustomerFactory, PaymentTermsFactory, UserFactory
 
 CENT = Decimal("0.01")
@@ -67,8 +73,35 @@ class LedgerMachine(RuleBasedStateMachine):
         self.reduced = Decimal(0)  # applied payments + credit notes + write-offs, net of reversals
 
     def teardown(self):
+        self._check_statements_against_the_ledger()
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
+
+    def _check_statements_against_the_ledger(self):
+        # The statement adds up documents by date; the ledger nets open installments against
+        # unapplied credit: two computations from different tables, equal at any period end.
+        # Checked once per history (at its end, for periods cut at three dates) rather than
+        # after every step, which would triple the test's time for no extra dates covered.
+        unapplied = sum(self.expected_unapplied.values(), Decimal("0.00"))
+        whole = statement_of_account(
+            customer=self.customer, period_start=date(2026, 1, 1), period_end=self.today
+        )
+        assert whole.closing_balances.get("CNY", Decimal("0.00")) == (
+            self.invoiced - self.reduced - unapplied
+        )
+        span = self.today - date(2026, 1, 1)
+        cuts = [date(2026, 1, 1) + span * share for share in (0.25, 0.5, 0.75)] + [self.today]
+        for period_start, period_end in zip(
+            [date(2026, 1, 1)] + [cut + timedelta(days=1) for cut in cuts], cuts, strict=False
+        ):
+            statement = statement_of_account(
+                customer=self.customer, period_start=period_start, period_end=period_end
+            )
+            assert statement.closing_balances.get("CNY", Decimal("0.00")) == (
+                customer_net_balance(customer=self.customer, as_of=period_end).get(
+                    "CNY", Decimal("0.00")
+                )
+            )
 
     def _tick(self):
         self.today += timedelta(days=1)
