@@ -17,7 +17,7 @@ ADDR ?= 127.0.0.1:8000
 SEED_DEMO ?= 1
 SEED_ARGS ?= --customers 200 --seed 42
 
-.PHONY: help run test lint format migrate messages screenshots bench clean
+.PHONY: help run test lint format migrate messages screenshots statement-png bench clean
 
 help:
 	@echo "make run      set up .venv, migrate, load demo data, start web + Celery worker + beat"
@@ -27,6 +27,7 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make messages update and compile the zh-hans translation catalogue"
 	@echo "make screenshots  retake the README's pictures (docs/screenshots/) in the test browser"
+	@echo "make statement-png  render page 1 of a demo statement to docs/statement-page1.png"
 	@echo "make bench    run the benchmarks (benchmarks/)"
 	@echo "make clean    remove var/ and caches (keeps .venv)"
 
@@ -93,6 +94,10 @@ migrate: $(RUNTIME_STAMP)
 
 screenshots: $(DEV_STAMP)
 	HUIKUAN_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser/test_readme_screenshots.py
+
+# A scratch SQLite database with the demo data; needs pdftoppm (poppler-utils) and fonts-noto-cjk.
+statement-png: $(RUNTIME_STAMP)
+	$(PY) scripts/statement_png.py --output docs/statement-page1.png
 
 bench:
 	@if [ -d benchmarks ]; then \

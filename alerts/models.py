@@ -29,6 +29,11 @@ class AlertRule(models.Model):
         CREDIT_UTILISATION = "credit_utilisation", _("Credit utilisation above (%)")
         RATING_DOWNGRADE = "rating_downgrade", _("Credit rating downgraded by more than (grades)")
         PAYMENT_WORSENING = "payment_worsening", _("Days late worsened by more than (days)")
+        # 诉讼时效: measured as the days left, so this one alerts at or below its threshold.
+        LIMITATION_NEAR = (
+            "limitation_near",
+            _("An open item's limitation period ends within (days)"),
+        )
 
     class Severity(models.TextChoices):
         INFO = "info", _("Info")
@@ -40,7 +45,10 @@ class AlertRule(models.Model):
         _("threshold"),
         max_digits=MAX_DIGITS,
         decimal_places=DECIMAL_PLACES,
-        help_text=_("An alert opens when the measured value is above this; equal does not count."),
+        help_text=_(
+            "An alert opens when the measured value is above this; equal does not count. "
+            "Limitation rules are the exception: they alert when the days left are at most this."
+        ),
     )
     severity = models.CharField(
         _("severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING
@@ -67,6 +75,13 @@ class AlertRule(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.threshold}"
+
+    def is_met_by(self, value) -> bool:
+        """Whether a measured value raises (or keeps) an alert of this rule."""
+        if self.kind == self.Kind.LIMITATION_NEAR:
+            # Days left until the earliest limitation date: "ends within N days" includes N.
+            return value <= self.threshold
+        return value > self.threshold
 
 
 class Alert(models.Model):

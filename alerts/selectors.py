@@ -38,6 +38,7 @@ from core.db import DaysBetween
 from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 from customers.models import Customer
 from customers.selectors import scope_to_user
+from receivables.limitation import limitation_expires_on
 from receivables.models import Allocation, Installment
 from receivables.selectors import in_base_currency
 
@@ -168,7 +169,9 @@ def open_balances_by_customer(*, on_date: date, customer_ids=None) -> dict[int, 
     """Per customer with something open: `open_base` and `overdue_base` (due before `on_date`)
     in the base currency at `on_date`'s rate, `oldest_overdue_due` (the earliest due date of an
     overdue open item), and `unconverted_open` / `unconverted_overdue`: how many of those items
-    are in a currency with no rate then (left out of the sums). One aggregate query."""
+    are in a currency with no rate then (left out of the sums), and `earliest_limitation_start`:
+    the earliest day an open item's limitation period runs from (the later of its due date and
+    its last acknowledgement). One aggregate query."""
     overdue = Q(due_date__lt=on_date)
     rows = (
         _in(Installment.objects.filter(open_amount__gt=0), customer_ids)
@@ -180,6 +183,9 @@ def open_balances_by_customer(*, on_date: date, customer_ids=None) -> dict[int, 
             oldest_overdue_due=Min("due_date", filter=overdue),
             unconverted_open=Count("pk", filter=Q(item_base__isnull=True)),
             unconverted_overdue=Count("pk", filter=Q(item_base__isnull=True) & overdue),
+            earliest_limitation_start=Min(
+                Greatest(F("due_date"), Coalesce(F("limitation_restarted_on"), F("due_date")))
+            ),
         )
         .order_by()
     )
@@ -328,14 +334,34 @@ def measure_payment_worsening(days_late: dict) -> dict[int, Measurement]:
     return measured
 
 
+def measure_limitation_near(balances: dict, on_date: date) -> dict[int, Measurement]:
+    """Days from `on_date` to the earliest limitation date of each customer's open items
+    (negative once it has passed); the details name that date."""
+    measured = {}
+    for customer_id, row in balances.items():
+        expires_on = limitation_expires_on(
+            due_date=row["earliest_limitation_start"], restarted_on=None
+        )
+        measured[customer_id] = Measurement(
+            Decimal((expires_on - on_date).days), expires_on.isoformat()
+        )
+    return measured
+
+
 def measurements(*, kinds, on_date: date, customer_ids=None) -> dict[str, dict]:
     """{rule kind: {customer id: Measurement}} for the `kinds` asked for. A customer missing
     from a kind's dict has nothing to measure (nothing overdue, no credit limit, no rating
-    change, too few settlements): no alert of that kind. At most three queries."""
+    change, too few settlements, nothing open): no alert of that kind. At most three
+    queries."""
     kinds = set(kinds)
     Kind = AlertRule.Kind
     balances = customers = days_late = None
-    if kinds & {Kind.OVERDUE_DAYS, Kind.OVERDUE_AMOUNT, Kind.CREDIT_UTILISATION}:
+    if kinds & {
+        Kind.OVERDUE_DAYS,
+        Kind.OVERDUE_AMOUNT,
+        Kind.CREDIT_UTILISATION,
+        Kind.LIMITATION_NEAR,
+    }:
         balances = open_balances_by_customer(on_date=on_date, customer_ids=customer_ids)
     if kinds & {Kind.CREDIT_UTILISATION, Kind.RATING_DOWNGRADE}:
         customers = customers_for_evaluation(on_date=on_date, customer_ids=customer_ids)
@@ -352,4 +378,6 @@ def measurements(*, kinds, on_date: date, customer_ids=None) -> dict[str, dict]:
         measured[Kind.RATING_DOWNGRADE] = measure_rating_downgrade(customers)
     if Kind.PAYMENT_WORSENING in kinds:
         measured[Kind.PAYMENT_WORSENING] = measure_payment_worsening(days_late)
+    if Kind.LIMITATION_NEAR in kinds:
+        measured[Kind.LIMITATION_NEAR] = measure_limitation_near(balances, on_date)
     return measured

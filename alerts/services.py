@@ -3,7 +3,8 @@ bulk), e-mailing new alerts once, and people acknowledging and assigning them.
 
 Invariants (the database backs the first with a partial unique constraint): a customer has at
 most one live (open or acknowledged) alert per rule; an alert is live exactly while its rule is
-active and the customer's measure stays above the rule's threshold.
+active and the customer's measure stays above the rule's threshold (for the limitation rule:
+at or below it, see AlertRule.is_met_by).
 """
 
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def alerts_evaluate(*, on_date: date, customer_ids=None) -> Evaluation:
         measurement = measured.get(rule.kind, {}).get(customer_id) if rule.is_active else None
         if rule.is_active and measurement is not None and measurement.value is None:
             continue  # cannot be measured now: neither confirmed nor cleared
-        if measurement is None or measurement.value <= rule.threshold:
+        if measurement is None or not rule.is_met_by(measurement.value):
             alert.status, alert.closed_at = Alert.Status.CLOSED, now
             to_close.append(alert)
         elif (alert.measured_value, alert.message) != (measurement.value, measurement.message):
@@ -82,7 +83,7 @@ def alerts_evaluate(*, on_date: date, customer_ids=None) -> Evaluation:
             to_update.append(alert)
     for rule in active_rules:
         for customer_id, measurement in measured[rule.kind].items():
-            exceeded = measurement.value is not None and measurement.value > rule.threshold
+            exceeded = measurement.value is not None and rule.is_met_by(measurement.value)
             if exceeded and (customer_id, rule.pk) not in live_by_key:
                 to_open.append(
                     Alert(

@@ -221,6 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.evaluate_all",
         "schedule": crontab(minute=15),
     },
+    # After the alerts: statements of the last complete month/quarter, generated and e-mailed
+    # once (the run skips statements already sent), so every day after period end is a retry.
+    "statements-run-daily": {
+        "task": "statements.tasks.run_statements",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "record-cash-forecast": {
         "task": "reports.tasks.record_cash_forecast",
         "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
@@ -255,6 +261,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A customer's confirmation kind and the one its statement was sent with are one choice set.
+    "ENUM_NAME_OVERRIDES": {"ConfirmationKindEnum": "customers.models.Customer.ConfirmationKind"},
 }
 
 # --- Security (production) ---------------------------------------------------------------------
@@ -276,5 +284,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every message a second time.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # WeasyPrint reports each rendering step at INFO: seven lines per PDF.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

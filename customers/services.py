@@ -33,6 +33,8 @@ CUSTOMER_FIELDS = (
     "currency",
     "credit_limit",
     "language",
+    "statement_frequency",
+    "statement_confirmation",
     "notes",
 )
 # Credit terms are a manager's decision (内部控制): once a customer exists they change only

@@ -2,13 +2,16 @@
 
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.roles import Capability
 from core.history import HistoryMixin
+from core.pdf import PDFRenderer
 from receivables import selectors, services
 from receivables.models import Allocation, Installment, Invoice, Payment
 from receivables.serializers import (
@@ -33,6 +36,7 @@ from receivables.serializers import (
     WriteOffDecisionSerializer,
     WriteOffSerializer,
 )
+from receivables.views.invoice_pdf import invoice_pdf_response
 
 
 def _validated(serializer_class, request, **kwargs):
@@ -164,6 +168,12 @@ class InvoiceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
                 actor=request.user, invoice=self.get_object(), disputed=data["is_disputed"]
             )
         )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        """The posted invoice as a PDF in the customer's language (404 for a draft)."""
+        return invoice_pdf_response(self.get_object())
 
 
 class InstallmentFilter(filters.FilterSet):

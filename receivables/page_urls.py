@@ -4,6 +4,7 @@ from receivables.views import (
     contracts,
     credit_notes,
     credit_overrides,
+    invoice_pdf,
     invoices,
     payments,
     write_offs,
@@ -11,6 +12,7 @@ from receivables.views import (
 
 urlpatterns = [
     *invoices.urlpatterns,
+    *invoice_pdf.urlpatterns,
     *credit_notes.urlpatterns,
     *contracts.urlpatterns,
     *payments.urlpatterns,

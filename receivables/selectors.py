@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce, Greatest, Round
 from django.utils.translation import gettext as _
 
 from accounts.roles import Capability, has_capability
@@ -39,6 +39,7 @@ from customers.selectors import (
     customers_visible_to,
     scope_to_user,
 )
+from receivables.limitation import LIMITATION_WARNING_DAYS, nearing_limitation
 from receivables.models import (
     Allocation,
     Contract,
@@ -142,10 +143,10 @@ def customer_unapplied_credit(*, customer: Customer) -> dict[str, Decimal]:
     return {row["currency"]: row["total"] for row in rows}
 
 
-def customer_unapplied_credit_as_of(*, customer: Customer, as_of: date) -> dict[str, Decimal]:
-    """Money received by `as_of` and not yet applied or refunded on that date, per currency:
-    each payment's amount less its allocations and refunds dated on or before it; nothing for
-    a payment reversed by then."""
+def with_unapplied_as_of(payments: QuerySet[Payment], as_of: date) -> QuerySet[Payment]:
+    """The payments received by `as_of` and not reversed by then, each annotated with
+    `unapplied_then`: its amount less its allocations and refunds dated on or before `as_of`.
+    Rebuilt from the dated rows, so a past date shows what was unapplied then."""
     applied = (
         Allocation.objects.filter(payment=OuterRef("pk"), applied_on__lte=as_of)
         .values("payment")
@@ -158,9 +159,9 @@ def customer_unapplied_credit_as_of(*, customer: Customer, as_of: date) -> dict[
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    rows = (
-        Payment.objects.filter(customer=customer, received_on__lte=as_of)
-        .filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
+    return (
+        payments.filter(received_on__lte=as_of)
+        .exclude(reversed_on__lte=as_of)
         .annotate(
             unapplied_then=ExpressionWrapper(
                 F("amount")
@@ -169,6 +170,13 @@ def customer_unapplied_credit_as_of(*, customer: Customer, as_of: date) -> dict[
                 output_field=_MONEY,
             )
         )
+    )
+
+
+def customer_unapplied_credit_as_of(*, customer: Customer, as_of: date) -> dict[str, Decimal]:
+    """Money received by `as_of` and not yet applied or refunded on that date, per currency."""
+    rows = (
+        with_unapplied_as_of(Payment.objects.filter(customer=customer), as_of)
         .values("currency")
         .annotate(total=Sum("unapplied_then"))
         .order_by("currency")
@@ -854,3 +862,29 @@ def usable_credit_override(*, invoice: Invoice, refused_for: set[str]) -> Credit
         invoice_total__gte=invoice.total,
     ).order_by("-decided_at", "-pk")
     return next((o for o in candidates if refused_for <= o.refused_for), None)
+
+
+# --- limitation period ---
+
+
+def installments_nearing_limitation(
+    *, user, on_date: date, within_days: int | None = None
+) -> QuerySet[Installment]:
+    """Open installments `user` may see whose limitation period (诉讼时效) ends within
+    `within_days` (default LIMITATION_WARNING_DAYS) of `on_date` or has already ended, soonest
+    first, with the invoice and customer joined and `limitation_start` annotated (the later of
+    the due date and the last acknowledgement; the period ends three years after it)."""
+    return (
+        nearing_limitation(
+            installments_visible_to(user),
+            on_date=on_date,
+            within_days=LIMITATION_WARNING_DAYS if within_days is None else within_days,
+        )
+        .select_related("invoice", "customer", "customer__owner")
+        .annotate(
+            limitation_start=Greatest(
+                F("due_date"), Coalesce(F("limitation_restarted_on"), F("due_date"))
+            )
+        )
+        .order_by("limitation_start", "pk")
+    )

@@ -41,6 +41,7 @@ from receivables.models import (
     Contract,
     CreditNote,
     CreditOverride,
+    Dispute,
     DocumentSequence,
     ExchangeRate,
     Installment,
@@ -1256,3 +1257,99 @@ def credit_override_reject(*, actor, override: CreditOverride, note: str = "") -
     override = _lock_override_for_decision(actor, override)
     _decide_override(override, actor=actor, status=CreditOverride.Status.REJECTED, note=note)
     return override
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_open(
+    *,
+    actor,
+    customer: Customer,
+    source: str,
+    currency: str,
+    opened_on: date,
+    amount_claimed: Decimal | None = None,
+    installments=(),
+    description: str = "",
+) -> Dispute:
+    """Record that the customer disagrees with what we say it owes, and mark the invoices of the
+    contested installments disputed (automatic reminders and payment application pass them by)
+    until the dispute is resolved. `actor` is None when the customer raised it through a
+    statement's signed link."""
+    if source not in Dispute.Source.values:
+        raise ApplicationError(_("Unknown dispute source."), field="source")
+    if actor is None and source != Dispute.Source.STATEMENT_REPLY:
+        raise PermissionDeniedError(_("Only a statement reply opens a dispute without a user."))
+    if actor is not None and not has_capability(actor, Capability.VIEW):
+        raise PermissionDeniedError(_("You may not open disputes."))
+    _check_currency(currency)
+    if amount_claimed is not None:
+        amount_claimed = _check_amount(
+            amount_claimed, currency, field="amount_claimed", allow_zero=True
+        )
+    installment_ids = sorted({installment.pk for installment in installments})
+    contested = list(
+        Installment.objects.filter(pk__in=installment_ids, customer=customer).select_related(
+            "invoice"
+        )
+    )
+    if len(contested) != len(installment_ids):
+        raise ApplicationError(
+            _("Only the customer's own items can be contested."), field="installments"
+        )
+    dispute = _attribute(
+        Dispute(
+            customer=customer,
+            source=source,
+            currency=currency,
+            amount_claimed=amount_claimed,
+            description=description,
+            opened_on=opened_on,
+            opened_by=actor,
+        ),
+        actor,
+    )
+    dispute.save()
+    dispute.installments.set(contested)
+    invoice_ids = sorted({installment.invoice_id for installment in contested})
+    for invoice in Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"):
+        if not invoice.is_disputed:
+            invoice.is_disputed = True
+            _attribute(invoice, actor).save(update_fields=["is_disputed"])
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
+    """Close an open dispute with what was agreed, and clear the disputed mark of its invoices
+    unless another open dispute still contests them."""
+    if not has_capability(actor, Capability.MANAGE_LEDGER):
+        raise PermissionDeniedError(_("You may not resolve disputes."))
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if dispute.status != Dispute.Status.OPEN:
+        raise ApplicationError(_("This dispute is already resolved."), code="not_open")
+    resolution = resolution.strip()
+    if not resolution:
+        raise ApplicationError(
+            _("Say how the dispute was resolved."), field="resolution", code="required"
+        )
+    dispute.status = Dispute.Status.RESOLVED
+    dispute.resolution = resolution
+    dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
+    _attribute(dispute, actor).save(
+        update_fields=["status", "resolution", "resolved_by", "resolved_at"]
+    )
+    invoice_ids = set(dispute.installments.values_list("invoice_id", flat=True))
+    still_contested = set(
+        Installment.objects.filter(
+            invoice_id__in=invoice_ids, disputes__status=Dispute.Status.OPEN
+        ).values_list("invoice_id", flat=True)
+    )
+    to_clear = sorted(invoice_ids - still_contested)
+    for invoice in Invoice.objects.select_for_update().filter(pk__in=to_clear).order_by("pk"):
+        if invoice.is_disputed:
+            invoice.is_disputed = False
+            _attribute(invoice, actor).save(update_fields=["is_disputed"])
+    return dispute

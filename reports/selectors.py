@@ -41,13 +41,14 @@ from django.utils.translation import gettext_lazy as _
 from core.money import DECIMAL_PLACES, HALF_CENT, MAX_DIGITS, ZERO
 from customers.models import Customer
 from customers.selectors import customers_visible_to
-from receivables.models import Allocation, Invoice, Payment, Refund, WriteOff
+from receivables.models import Allocation, Invoice, Payment, WriteOff
 from receivables.selectors import (
     in_base_currency,
     installments_open,
     installments_visible_to,
     invoices_visible_to,
     payments_visible_to,
+    with_unapplied_as_of,
     write_offs_visible_to,
 )
 
@@ -465,31 +466,8 @@ def unapplied_cash(*, user, as_of: date) -> Decimal:
     """Money received by `as_of` and not applied or refunded by then (base currency at
     `as_of`'s rate): reproduced from the dated allocation and refund rows, so a past date shows
     what was unapplied then. One query."""
-    applied = (
-        Allocation.objects.filter(payment=OuterRef("pk"), applied_on__lte=as_of)
-        .values("payment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    refunded = (
-        Refund.objects.filter(payment=OuterRef("pk"), refunded_on__lte=as_of)
-        .values("payment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    payments = (
-        payments_visible_to(user)
-        .filter(received_on__lte=as_of)
-        .exclude(reversed_on__lte=as_of)
-        .annotate(
-            unapplied_then=ExpressionWrapper(
-                F("amount")
-                - Coalesce(Subquery(applied, output_field=_MONEY), Value(ZERO))
-                - Coalesce(Subquery(refunded, output_field=_MONEY), Value(ZERO)),
-                output_field=_MONEY,
-            )
-        )
-        .annotate(unapplied_base=in_base_currency("unapplied_then", "currency", as_of))
+    payments = with_unapplied_as_of(payments_visible_to(user), as_of).annotate(
+        unapplied_base=in_base_currency("unapplied_then", "currency", as_of)
     )
     return payments.aggregate(total=Coalesce(Sum("unapplied_base"), ZERO))["total"]
 

@@ -23,20 +23,31 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, TextChoices, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    TextChoices,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from core.models import CompanyProfile
 from core.money import ZERO, quantize
 from core.selectors import company_profile
 from customers.models import Customer
-from customers.selectors import scope_to_user
+from customers.selectors import customers_matching, scope_to_user
 from receivables.limitation import limitation_expires_on
 from receivables.models import CreditNote, Installment, Invoice, Payment, Refund, WriteOff
 from receivables.selectors import installments_open_as_of
 from reports.aging import bucket_of
-from reports.selectors import AGING_BUCKETS
-from statements.models import ConfirmationReply, Statement
+from reports.selectors import AGING_BUCKETS, AgingBucket
+from statements.models import ConfirmationReply, Statement, StatementBalance
 
 
 class MovementKind:
@@ -112,8 +123,13 @@ class OpenItem:
 
 @dataclass(frozen=True)
 class AgingAmount:
-    label: str
+    bucket: AgingBucket
     amount: Decimal
+
+    @property
+    def label(self) -> str:
+        # Worded when read: a PDF renders in the customer's language, not the caller's.
+        return self.bucket.label
 
 
 @dataclass
@@ -392,7 +408,7 @@ def statement_of_account(
         buckets = defaultdict(lambda: ZERO)
         for item in section.open_items:
             buckets[bucket_of(AGING_BUCKETS, item.days_overdue)] += item.open_amount
-        section.aging = [AgingAmount(bucket.label, buckets[bucket]) for bucket in AGING_BUCKETS]
+        section.aging = [AgingAmount(bucket, buckets[bucket]) for bucket in AGING_BUCKETS]
         # Paid in but not applied to any invoice: why the closing balance may be below the
         # open items' total.
         section.unapplied_credit = section.open_items_total - section.closing_balance
@@ -448,3 +464,83 @@ def with_confirmation_status(statements: QuerySet[Statement], *, on_date: date) 
             output_field=CharField(),
         )
     )
+
+
+# --- balance confirmation -----------------------------------------------------------------------
+# Reads for balance confirmation: Finance's statement list and detail, a customer's statements,
+# the statement as its signed link shows it, and the items nearing their limitation date. All
+# staff reads are scoped through statements_visible_to / installments_visible_to.
+
+
+def _with_list_joins(statements: QuerySet[Statement]) -> QuerySet[Statement]:
+    return statements.select_related("customer", "reply").prefetch_related(
+        Prefetch("balances", queryset=StatementBalance.objects.order_by("currency"))
+    )
+
+
+def statements_for_list(
+    *,
+    user,
+    on_date: date,
+    confirmation_status: str = "",
+    customer: Customer | None = None,
+    customer_text: str = "",
+    period_end_from: date | None = None,
+    period_end_to: date | None = None,
+) -> QuerySet[Statement]:
+    """The statements `user` may see, newest period first, each with `confirmation_status` on
+    `on_date`, its customer, reply and balances (three queries for a page, whatever its size).
+    `customer_text` matches a customer's code or name as the customer list's search does."""
+    statements = with_confirmation_status(statements_visible_to(user), on_date=on_date)
+    if confirmation_status:
+        statements = statements.filter(confirmation_status=confirmation_status)
+    if customer is not None:
+        statements = statements.filter(customer=customer)
+    if customer_text.strip():
+        statements = statements.filter(
+            customer__in=customers_matching(Customer.objects.all(), customer_text)
+        )
+    if period_end_from is not None:
+        statements = statements.filter(period_end__gte=period_end_from)
+    if period_end_to is not None:
+        statements = statements.filter(period_end__lte=period_end_to)
+    return _with_list_joins(statements).order_by("-period_end", "customer__code", "pk")
+
+
+def customer_statements(*, user, customer: Customer, on_date: date) -> QuerySet[Statement]:
+    """One customer's statements for its page (newest first), as statements_for_list."""
+    return statements_for_list(user=user, on_date=on_date, customer=customer)
+
+
+def statement_for_detail(*, user, pk: int, on_date: date) -> Statement:
+    """One statement `user` may see with its confirmation status, or DoesNotExist."""
+    return (
+        _with_list_joins(with_confirmation_status(statements_visible_to(user), on_date=on_date))
+        .select_related("requested_by", "reply__dispute")
+        .get(pk=pk)
+    )
+
+
+def reply_contested_items(reply: ConfirmationReply) -> list[Installment]:
+    return list(reply.contested_items.select_related("invoice").order_by("due_date", "pk"))
+
+
+def statement_as_sent(statement: Statement) -> StatementOfAccount:
+    """The statement's content, recomputed from document dates as of its period (the same
+    figures as the stored PDF). Call it inside the statement's language for the labels."""
+    return statement_of_account(
+        customer=statement.customer,
+        period_start=statement.period_start,
+        period_end=statement.period_end,
+    )
+
+
+def with_limitation_dates(installments) -> list[Installment]:
+    """The rows with `limitation_expires_on` set (three years after the later of the due date
+    and the last acknowledgement, receivables.limitation)."""
+    rows = list(installments)
+    for installment in rows:
+        installment.limitation_expires_on = limitation_expires_on(
+            due_date=installment.due_date, restarted_on=installment.limitation_restarted_on
+        )
+    return rows

@@ -114,3 +114,42 @@ def english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def uploads_in_a_temporary_folder(settings, tmp_path_factory):
+    """Generated PDFs and uploaded files go to the test run's own folder, never var/media; tests
+    that need an empty or broken media folder set MEDIA_ROOT themselves."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+class SmtpInbox:
+    """What a real SMTP server received: aiosmtpd envelopes (mail_from, rcpt_tos, content)."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """An SMTP server (aiosmtpd) on loopback that Django's SMTP backend sends to."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()

@@ -42,6 +42,9 @@ _RULE_SENTENCES = {
     AlertRule.Kind.CREDIT_UTILISATION: _lazy("Credit utilisation above %(threshold)s"),
     AlertRule.Kind.RATING_DOWNGRADE: _lazy("Credit rating down by more than %(threshold)s"),
     AlertRule.Kind.PAYMENT_WORSENING: _lazy("Days late up by more than %(threshold)s"),
+    AlertRule.Kind.LIMITATION_NEAR: _lazy(
+        "An open item's limitation period ends within %(threshold)s"
+    ),
 }
 
 # What an alert's `message` holds, per kind (overdue amounts need no more than the value).
@@ -50,6 +53,7 @@ _DETAIL_LABELS = {
     AlertRule.Kind.CREDIT_UTILISATION: _lazy("open / credit limit"),
     AlertRule.Kind.RATING_DOWNGRADE: _lazy("previous → current rating"),
     AlertRule.Kind.PAYMENT_WORSENING: _lazy("average days late, earlier → recent 90 days"),
+    AlertRule.Kind.LIMITATION_NEAR: _lazy("earliest limitation date"),
 }
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import viewer_required
-from accounts.roles import sees_all_customers
+from accounts.roles import has_capability, sees_all_customers
 from core.history import readable_history
 from core.pages import paginate, sort_queryset
 from customers.forms import CustomerListFilterForm
@@ -24,6 +24,9 @@ from receivables.selectors import (
     customer_unapplied_credit,
     customers_for_list,
 )
+from statements.forms import StatementRequestForm
+from statements.selectors import customer_statements, with_limitation_dates
+from statements.views import GENERATE_CAPABILITY
 
 LIST_SORT_COLUMNS = {
     "code": "code",
@@ -75,11 +78,11 @@ TABS = (
 
 
 def _installments_tab(request, customer, today):
-    return {
-        "page": paginate(
-            request, customer_open_installments(user=request.user, customer=customer, on_date=today)
-        )
-    }
+    page = paginate(
+        request, customer_open_installments(user=request.user, customer=customer, on_date=today)
+    )
+    page.object_list = with_limitation_dates(page.object_list)
+    return {"page": page}
 
 
 def _invoices_tab(request, customer, today):
@@ -98,6 +101,17 @@ def _contacts_tab(request, customer, today):
     return {"contacts": customer_contacts(user=request.user, customer=customer)}
 
 
+def _statements_tab(request, customer, today):
+    context = {
+        "page": paginate(
+            request, customer_statements(user=request.user, customer=customer, on_date=today)
+        )
+    }
+    if has_capability(request.user, GENERATE_CAPABILITY):
+        context["statement_form"] = StatementRequestForm(on_date=today)
+    return context
+
+
 def _empty_tab(request, customer, today):
     return {}
 
@@ -112,7 +126,7 @@ TAB_CONTEXT = {
     "payments": _payments_tab,
     "contracts": _contracts_tab,
     "contacts": _contacts_tab,
-    "statements": _empty_tab,
+    "statements": _statements_tab,
     "collections": _empty_tab,
     "history": _history_tab,
 }

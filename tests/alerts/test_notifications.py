@@ -2,13 +2,11 @@
 alert, in each recipient's language, sent once (a rerun, even after a crash half-way, sends
 only what was not sent); once through a real SMTP server on loopback."""
 
-import socket
 from datetime import date
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from accounts.roles import Role
@@ -150,32 +148,6 @@ def test_an_alert_acknowledged_before_mailing_is_not_mailed(
 
 
 # --- a real SMTP server -----------------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """An SMTP server (aiosmtpd) on loopback that Django's SMTP backend sends to."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
 
 
 def test_alert_mail_goes_through_a_real_smtp_server(

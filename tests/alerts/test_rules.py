@@ -456,6 +456,7 @@ def test_evaluating_some_customers_leaves_the_others_alone(only_rule, finance_us
 def test_the_migration_creates_the_default_rules():
     assert sorted(AlertRule.objects.values_list("kind", "threshold", "severity", "is_active")) == [
         (Kind.CREDIT_UTILISATION, Decimal("90.00"), "warning", True),
+        (Kind.LIMITATION_NEAR, Decimal("90.00"), "warning", True),
         (Kind.OVERDUE_AMOUNT, Decimal("100000.00"), "warning", True),
         (Kind.OVERDUE_DAYS, Decimal("30.00"), "warning", True),
         (Kind.OVERDUE_DAYS, Decimal("90.00"), "critical", True),

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from receivables.models import Allocation, Installment, Invoice, Payment
 from tests.factories import CustomerFactory, issued_invoice, recorded_payment
+from tests.statements._reply_helpers import link, ready_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,7 @@ PAGE_URL_MODULES = (
     "receivables.page_urls",
     "credit.urls",
     "alerts.urls",
+    "statements.urls",
 )
 
 
@@ -75,3 +77,31 @@ def test_an_auditor_can_change_nothing(client, auditor_user, finance_user, name)
         Allocation.objects.count(),
         list(Installment.objects.values_list("open_amount", flat=True)),
     )
+
+
+def _module_url_names(module_name: str) -> list[str]:
+    return [
+        pattern.name
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver)
+        and getattr(entry.urlconf_name, "__name__", "") == module_name
+        for pattern in entry.url_patterns
+        if isinstance(pattern, URLPattern)
+    ]
+
+
+def test_the_public_url_module_holds_only_the_signed_link_pages():
+    # Every other page needs a sign-in; a page added here would be open to anyone.
+    assert _module_url_names("statements.public_urls") == ["statement-reply", "statement-reply-pdf"]
+
+
+@pytest.mark.parametrize("suffix", ["", "pdf/"])
+def test_the_signed_link_pages_need_no_sign_in(client, finance_user, settings, tmp_path, suffix):
+    settings.MEDIA_ROOT = tmp_path
+    customer = CustomerFactory()
+    issued_invoice(customer, actor=finance_user)
+    statement = ready_statement(customer)
+
+    response = client.get(link(statement) + suffix)
+
+    assert response.status_code == 200

@@ -55,6 +55,8 @@ def new_customer_data(**changes) -> dict:
         "currency": "CNY",
         "credit_limit": "200000.00",
         "language": "zh-hans",
+        "statement_frequency": "quarterly",
+        "statement_confirmation": "negative",
         "notes": "",
     }
     data.update(changes)
@@ -121,6 +123,11 @@ def test_finance_creates_a_customer(client, finance_user, sales_user):
         Decimal("200000.00"),
     )
     assert customer.history.get().history_user == finance_user
+    # Finance chooses how the customer receives statements and confirms its balance.
+    assert (customer.statement_frequency, customer.statement_confirmation) == (
+        "quarterly",
+        "negative",
+    )
 
 
 def test_a_wrong_uscc_check_digit_is_shown_on_the_field_and_nothing_is_saved(client, finance_user):

@@ -1,0 +1,139 @@
+"""Disputes (争议): opening one marks the contested invoices disputed; resolving it clears the
+mark unless another open dispute still contests them."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.exceptions import ApplicationError, PermissionDeniedError
+from receivables.models import Dispute, Invoice
+from receivables.services import dispute_open, dispute_resolve
+from tests.factories import CustomerFactory, issued_invoice
+
+pytestmark = pytest.mark.django_db
+
+ON = date(2026, 2, 5)
+
+
+@pytest.fixture
+def invoices(customer, finance_user):
+    return (
+        issued_invoice(customer, actor=finance_user),
+        issued_invoice(customer, actor=finance_user, amount=Decimal("500.00")),
+    )
+
+
+def _open(customer, actor, invoices, **fields):
+    return dispute_open(
+        actor=actor,
+        customer=customer,
+        source=Dispute.Source.CUSTOMER_CONTACT,
+        currency="CNY",
+        opened_on=ON,
+        installments=[invoice.installments.get() for invoice in invoices],
+        **fields,
+    )
+
+
+def _disputed():
+    return dict(Invoice.objects.values_list("number", "is_disputed"))
+
+
+def test_opening_marks_only_the_contested_invoices(customer, finance_user, invoices):
+    first, second = invoices
+
+    dispute = _open(customer, finance_user, [first], amount_claimed="0.00", description="价格不符")
+
+    assert (dispute.status, dispute.amount_claimed, dispute.opened_by) == (
+        Dispute.Status.OPEN,
+        Decimal("0.00"),
+        finance_user,
+    )
+    assert list(dispute.installments.all()) == [first.installments.get()]
+    assert _disputed() == {first.number: True, second.number: False}
+    assert first.history.latest().history_user == finance_user
+    assert dispute.history.latest().history_user == finance_user
+
+
+def test_resolving_clears_the_mark_unless_another_dispute_is_open(customer, finance_user, invoices):
+    first, second = invoices
+    both = _open(customer, finance_user, [first, second])
+    only_first = _open(customer, finance_user, [first])
+
+    dispute_resolve(actor=finance_user, dispute=both, resolution="已补发货物")
+
+    both.refresh_from_db()
+    assert (both.status, both.resolution, both.resolved_by) == (
+        Dispute.Status.RESOLVED,
+        "已补发货物",
+        finance_user,
+    )
+    assert both.resolved_at is not None
+    assert _disputed() == {first.number: True, second.number: False}
+
+    dispute_resolve(actor=finance_user, dispute=only_first, resolution="客户确认")
+
+    assert _disputed() == {first.number: False, second.number: False}
+
+
+@pytest.mark.parametrize("resolution", ["", "   "])
+def test_a_resolution_must_say_what_was_agreed(customer, finance_user, invoices, resolution):
+    dispute = _open(customer, finance_user, invoices[:1])
+
+    with pytest.raises(ApplicationError) as refused:
+        dispute_resolve(actor=finance_user, dispute=dispute, resolution=resolution)
+
+    assert refused.value.field == "resolution"
+    dispute.refresh_from_db()
+    assert dispute.status == Dispute.Status.OPEN
+    assert _disputed()[invoices[0].number] is True
+
+
+def test_only_the_ledger_keepers_resolve_disputes(customer, finance_user, sales_user, invoices):
+    dispute = _open(customer, finance_user, invoices[:1])
+
+    with pytest.raises(PermissionDeniedError):
+        dispute_resolve(actor=sales_user, dispute=dispute, resolution="ok")
+
+    dispute.refresh_from_db()
+    assert dispute.status == Dispute.Status.OPEN
+    assert _disputed()[invoices[0].number] is True
+
+
+def test_a_resolved_dispute_cannot_be_resolved_again(customer, finance_user, invoices):
+    dispute = _open(customer, finance_user, invoices[:1])
+    dispute_resolve(actor=finance_user, dispute=dispute, resolution="ok")
+
+    with pytest.raises(ApplicationError):
+        dispute_resolve(actor=finance_user, dispute=dispute, resolution="again")
+
+    dispute.refresh_from_db()
+    assert dispute.resolution == "ok"
+
+
+def test_another_customers_item_cannot_be_contested(customer, finance_user, invoices):
+    foreign = issued_invoice(CustomerFactory(), actor=finance_user)
+
+    with pytest.raises(ApplicationError) as refused:
+        _open(customer, finance_user, [invoices[0], foreign])
+
+    assert refused.value.field == "installments"
+    assert not Dispute.objects.exists()
+    assert not Invoice.objects.filter(is_disputed=True).exists()
+
+
+def test_only_a_statement_reply_opens_a_dispute_without_a_user(customer, invoices):
+    with pytest.raises(PermissionDeniedError):
+        _open(customer, None, invoices[:1])
+
+    assert not Dispute.objects.exists()
+
+
+def test_a_negative_claimed_amount_is_refused(customer, finance_user, invoices):
+    with pytest.raises(ApplicationError) as refused:
+        _open(customer, finance_user, invoices[:1], amount_claimed="-1.00")
+
+    assert refused.value.field == "amount_claimed"
+    assert not Dispute.objects.exists()
+    assert not Invoice.objects.filter(is_disputed=True).exists()
