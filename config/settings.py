@@ -4,6 +4,7 @@ The defaults let the app start on a bare machine (SQLite, no Redis, console e-ma
 sets DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "accounts.context_processors.capabilities",
                 "receivables.context_processors.pending_approvals",
                 "alerts.context_processors.open_alerts",
+                "arcollections.context_processors.collections",
             ],
         },
     },
@@ -170,6 +172,16 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 STATEMENT_LINK_MAX_AGE_DAYS = env.int("STATEMENT_LINK_MAX_AGE_DAYS", default=60)
 STATEMENT_REPLY_DAYS = env.int("STATEMENT_REPLY_DAYS", default=15)
 
+# --- Collections -------------------------------------------------------------------------------
+# When the daily dunning run starts (CELERY_TIMEZONE); rest days roll to the next working day.
+DUNNING_RUN_HOUR = env.int("DUNNING_RUN_HOUR", default=8)
+DUNNING_RUN_MINUTE = env.int("DUNNING_RUN_MINUTE", default=0)
+# Late interest per day where the payment terms state no rate (万分之五, common in Chinese supply
+# contracts); see receivables/interest.py.
+LATE_INTEREST_DEFAULT_DAILY_RATE = Decimal(
+    env("LATE_INTEREST_DEFAULT_DAILY_RATE", default="0.0005")
+)
+
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -230,6 +242,16 @@ CELERY_BEAT_SCHEDULE = {
     "record-cash-forecast": {
         "task": "reports.tasks.record_cash_forecast",
         "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
+    },
+    # After the nightly ratings and before the working day: reminders arrive in the morning.
+    "dunning-run-daily": {
+        "task": "arcollections.tasks.run_dunning",
+        "schedule": crontab(hour=DUNNING_RUN_HOUR, minute=DUNNING_RUN_MINUTE),
+    },
+    # Kept or broken promises to pay, just after midnight: a broken one resumes the cadence.
+    "promises-check-daily": {
+        "task": "arcollections.tasks.check_promises",
+        "schedule": crontab(hour=0, minute=30),
     },
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("receivables.urls")),
     path("reports/", include("reports.api_urls")),
     path("", include("statements.api_urls")),
+    path("", include("arcollections.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("credit.urls")),
     path("", include("alerts.urls")),
     path("", include("statements.urls")),
+    path("", include("arcollections.urls")),
     # Signed links for customers: the only product pages without sign-in.
     path("", include("statements.public_urls")),
     # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.

@@ -829,8 +829,37 @@ class Dispute(models.Model):
         OPEN = "open", _("Open")
         RESOLVED = "resolved", _("Resolved")
 
+    class Reason(models.TextChoices):
+        PRICE = "price", _("Price")
+        QUANTITY = "quantity", _("Quantity")
+        QUALITY = "quality", _("Quality")
+        NOT_RECEIVED = "not_received", _("Goods or service not received")
+        DUPLICATE = "duplicate", _("Duplicate billing")
+        BALANCE = "balance", _("Balance does not agree")
+        OTHER = "other", _("Other")
+
+    class Resolution(models.TextChoices):
+        CREDIT_NOTE = "credit_note", _("Credit note issued")
+        CORRECTED_INVOICE = "corrected_invoice", _("Corrected invoice")
+        REJECTED = "rejected", _("Rejected: the amount stands")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    reason = models.CharField(
+        _("reason"), max_length=16, choices=Reason.choices, default=Reason.OTHER
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_disputes",
+    )
+    resolution_kind = models.CharField(
+        _("outcome"), max_length=20, choices=Resolution.choices, blank=True
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     status = models.CharField(
@@ -875,6 +904,10 @@ class Dispute(models.Model):
             models.CheckConstraint(
                 condition=Q(status="open") | Q(resolved_at__isnull=False),
                 name="dispute_resolution_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | ~Q(resolution_kind=""),
+                name="dispute_resolution_kind_recorded",
             ),
         ]
         indexes = [

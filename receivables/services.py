@@ -1322,24 +1322,30 @@ def dispute_open(
 
 
 @transaction.atomic
-def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
-    """Close an open dispute with what was agreed, and clear the disputed mark of its invoices
-    unless another open dispute still contests them."""
+def dispute_resolve(*, actor, dispute: Dispute, resolution_kind: str, resolution: str) -> Dispute:
+    """Close an open dispute with its outcome (credit note, corrected invoice, rejected,
+    withdrawn) and what was agreed, and clear the disputed mark of its invoices unless another
+    open dispute still contests them."""
     if not has_capability(actor, Capability.MANAGE_LEDGER):
         raise PermissionDeniedError(_("You may not resolve disputes."))
     dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.status != Dispute.Status.OPEN:
         raise ApplicationError(_("This dispute is already resolved."), code="not_open")
+    if resolution_kind not in Dispute.Resolution.values:
+        raise ApplicationError(
+            _("Choose the outcome of the dispute."), field="resolution_kind", code="required"
+        )
     resolution = resolution.strip()
     if not resolution:
         raise ApplicationError(
             _("Say how the dispute was resolved."), field="resolution", code="required"
         )
     dispute.status = Dispute.Status.RESOLVED
+    dispute.resolution_kind = resolution_kind
     dispute.resolution = resolution
     dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
     _attribute(dispute, actor).save(
-        update_fields=["status", "resolution", "resolved_by", "resolved_at"]
+        update_fields=["status", "resolution_kind", "resolution", "resolved_by", "resolved_at"]
     )
     invoice_ids = set(dispute.installments.values_list("invoice_id", flat=True))
     still_contested = set(

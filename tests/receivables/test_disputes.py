@@ -61,7 +61,12 @@ def test_resolving_clears_the_mark_unless_another_dispute_is_open(customer, fina
     both = _open(customer, finance_user, [first, second])
     only_first = _open(customer, finance_user, [first])
 
-    dispute_resolve(actor=finance_user, dispute=both, resolution="已补发货物")
+    dispute_resolve(
+        actor=finance_user,
+        dispute=both,
+        resolution_kind="corrected_invoice",
+        resolution="已补发货物",
+    )
 
     both.refresh_from_db()
     assert (both.status, both.resolution, both.resolved_by) == (
@@ -72,7 +77,9 @@ def test_resolving_clears_the_mark_unless_another_dispute_is_open(customer, fina
     assert both.resolved_at is not None
     assert _disputed() == {first.number: True, second.number: False}
 
-    dispute_resolve(actor=finance_user, dispute=only_first, resolution="客户确认")
+    dispute_resolve(
+        actor=finance_user, dispute=only_first, resolution_kind="withdrawn", resolution="客户确认"
+    )
 
     assert _disputed() == {first.number: False, second.number: False}
 
@@ -82,7 +89,9 @@ def test_a_resolution_must_say_what_was_agreed(customer, finance_user, invoices,
     dispute = _open(customer, finance_user, invoices[:1])
 
     with pytest.raises(ApplicationError) as refused:
-        dispute_resolve(actor=finance_user, dispute=dispute, resolution=resolution)
+        dispute_resolve(
+            actor=finance_user, dispute=dispute, resolution_kind="rejected", resolution=resolution
+        )
 
     assert refused.value.field == "resolution"
     dispute.refresh_from_db()
@@ -94,7 +103,9 @@ def test_only_the_ledger_keepers_resolve_disputes(customer, finance_user, sales_
     dispute = _open(customer, finance_user, invoices[:1])
 
     with pytest.raises(PermissionDeniedError):
-        dispute_resolve(actor=sales_user, dispute=dispute, resolution="ok")
+        dispute_resolve(
+            actor=sales_user, dispute=dispute, resolution_kind="rejected", resolution="ok"
+        )
 
     dispute.refresh_from_db()
     assert dispute.status == Dispute.Status.OPEN
@@ -103,10 +114,14 @@ def test_only_the_ledger_keepers_resolve_disputes(customer, finance_user, sales_
 
 def test_a_resolved_dispute_cannot_be_resolved_again(customer, finance_user, invoices):
     dispute = _open(customer, finance_user, invoices[:1])
-    dispute_resolve(actor=finance_user, dispute=dispute, resolution="ok")
+    dispute_resolve(
+        actor=finance_user, dispute=dispute, resolution_kind="rejected", resolution="ok"
+    )
 
     with pytest.raises(ApplicationError):
-        dispute_resolve(actor=finance_user, dispute=dispute, resolution="again")
+        dispute_resolve(
+            actor=finance_user, dispute=dispute, resolution_kind="rejected", resolution="again"
+        )
 
     dispute.refresh_from_db()
     assert dispute.resolution == "ok"

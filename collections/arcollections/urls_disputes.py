@@ -1,0 +1,2 @@
+# PLACEHOLDER: replaced by the helper who owns this module.
+urlpatterns = []
