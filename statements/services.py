@@ -190,8 +190,11 @@ def _generate(
     actor,
     send: bool,
     skip_empty: bool,
+    mail_on_commit: bool = True,
 ) -> tuple[Statement | None, bool]:
-    """The period's statement (None if skipped as empty) and whether it was rendered now."""
+    """The period's statement (None if skipped as empty) and whether it was rendered now. With
+    `send`, it is e-mailed after the commit, unless the caller sends in bulk afterwards
+    (`mail_on_commit=False`, the scheduled run: one SMTP connection for all)."""
     with transaction.atomic():
         statement = (
             Statement.objects.select_for_update(of=("self",))
@@ -203,7 +206,8 @@ def _generate(
             if send and not statement.send_requested:
                 statement.send_requested = True
                 _attribute(statement, actor).save(update_fields=["send_requested"])
-                _send_after_commit(statement)
+                if mail_on_commit:
+                    _send_after_commit(statement)
             return statement, False
         content = statement_of_account(
             customer=customer, period_start=period_start, period_end=period_end
@@ -223,7 +227,11 @@ def _generate(
                 return statement, False
         statement.send_requested = statement.send_requested or send
         _render(statement, content, actor)
-        if statement.status == Statement.Status.READY and statement.send_requested:
+        if (
+            statement.status == Statement.Status.READY
+            and statement.send_requested
+            and mail_on_commit
+        ):
             _send_after_commit(statement)
         return statement, True
 
@@ -499,6 +507,7 @@ def statements_run(*, on_date: date) -> RunSummary:
                 actor=None,
                 send=True,
                 skip_empty=True,
+                mail_on_commit=False,
             )
             if statement is None:
                 skipped += 1
