@@ -28,6 +28,9 @@ class Capability(StrEnum):
     APPROVE_CREDIT = "approve_credit"
     # Acknowledge and assign early-warning alerts (a sales rep: on their own customers).
     HANDLE_ALERTS = "handle_alerts"
+    # Log collection calls and visits, record promises to pay, raise disputes (a sales rep: on
+    # their own customers).
+    COLLECT = "collect"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -41,6 +44,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_LEDGER,
             Capability.REQUEST_WRITE_OFF,
             Capability.HANDLE_ALERTS,
+            Capability.COLLECT,
         }
     ),
     Role.MANAGER: frozenset(
@@ -51,10 +55,18 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.APPROVE_WRITE_OFF,
             Capability.APPROVE_CREDIT,
             Capability.HANDLE_ALERTS,
+            Capability.COLLECT,
         }
     ),
     # A sales rep keeps their own customers' contacts current and reads the rest of their ledger.
-    Role.SALES: frozenset({Capability.VIEW, Capability.MANAGE_CONTACTS, Capability.HANDLE_ALERTS}),
+    Role.SALES: frozenset(
+        {
+            Capability.VIEW,
+            Capability.MANAGE_CONTACTS,
+            Capability.HANDLE_ALERTS,
+            Capability.COLLECT,
+        }
+    ),
     Role.AUDITOR: frozenset({Capability.VIEW}),
 }
 

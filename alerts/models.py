@@ -34,6 +34,8 @@ class AlertRule(models.Model):
             "limitation_near",
             _("An open item's limitation period ends within (days)"),
         )
+        # Measured as the days since the promise was broken: alerts at or below its threshold.
+        PROMISE_BROKEN = "promise_broken", _("A promise to pay was broken within (days)")
 
     class Severity(models.TextChoices):
         INFO = "info", _("Info")
@@ -47,7 +49,8 @@ class AlertRule(models.Model):
         decimal_places=DECIMAL_PLACES,
         help_text=_(
             "An alert opens when the measured value is above this; equal does not count. "
-            "Limitation rules are the exception: they alert when the days left are at most this."
+            "Limitation and broken-promise rules are the exception: they alert when the days "
+            "counted are at most this."
         ),
     )
     severity = models.CharField(
@@ -76,10 +79,13 @@ class AlertRule(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.threshold}"
 
+    # Kinds that count days towards or since an event: "within N days" includes N.
+    WITHIN_KINDS = (Kind.LIMITATION_NEAR, Kind.PROMISE_BROKEN)
+
     def is_met_by(self, value) -> bool:
         """Whether a measured value raises (or keeps) an alert of this rule."""
-        if self.kind == self.Kind.LIMITATION_NEAR:
-            # Days left until the earliest limitation date: "ends within N days" includes N.
+        if self.kind in self.WITHIN_KINDS:
+            # Days left until the earliest limitation date, or days since a promise was broken.
             return value <= self.threshold
         return value > self.threshold
 

@@ -15,6 +15,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -34,6 +35,7 @@ from accounts.roles import (
     has_capability,
 )
 from alerts.models import RATING_GRADES_BEST_FIRST, Alert, AlertRule
+from arcollections.models import PromiseToPay
 from core.db import DaysBetween
 from core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 from customers.models import Customer
@@ -256,6 +258,29 @@ def days_late_by_customer(*, on_date: date, customer_ids=None) -> dict[int, dict
     return {row["customer_id"]: row for row in rows}
 
 
+def promise_outcomes_by_customer(*, on_date: date, customer_ids=None) -> dict[int, dict]:
+    """Per customer with a promise to pay broken by `on_date`: `latest_broken`, the day its
+    latest broken promise was found broken, and `latest_kept`, the day its latest kept promise
+    was kept (None if none), both on or before `on_date`. One aggregate query."""
+    Status = PromiseToPay.Status
+    rows = (
+        _in(
+            PromiseToPay.objects.filter(
+                status__in=[Status.BROKEN, Status.KEPT], settled_on__lte=on_date
+            ),
+            customer_ids,
+        )
+        .values("customer_id")
+        .annotate(
+            latest_broken=Max("settled_on", filter=Q(status=Status.BROKEN)),
+            latest_kept=Max("settled_on", filter=Q(status=Status.KEPT)),
+        )
+        .filter(latest_broken__isnull=False)
+        .order_by()
+    )
+    return {row["customer_id"]: row for row in rows}
+
+
 def _money_text(amount: Decimal) -> str:
     return f"{settings.BASE_CURRENCY} {amount:,.2f}"
 
@@ -348,11 +373,24 @@ def measure_limitation_near(balances: dict, on_date: date) -> dict[int, Measurem
     return measured
 
 
+def measure_promise_broken(outcomes: dict, on_date: date) -> dict[int, Measurement]:
+    """Days from the customer's latest broken promise to `on_date` (0 on the day it was found
+    broken); the details name that day. A customer that has kept a promise since (kept on a
+    later day) is not measured: it has paid as promised again."""
+    return {
+        customer_id: Measurement(
+            Decimal((on_date - row["latest_broken"]).days), row["latest_broken"].isoformat()
+        )
+        for customer_id, row in outcomes.items()
+        if row["latest_kept"] is None or row["latest_kept"] <= row["latest_broken"]
+    }
+
+
 def measurements(*, kinds, on_date: date, customer_ids=None) -> dict[str, dict]:
     """{rule kind: {customer id: Measurement}} for the `kinds` asked for. A customer missing
     from a kind's dict has nothing to measure (nothing overdue, no credit limit, no rating
-    change, too few settlements, nothing open): no alert of that kind. At most three
-    queries."""
+    change, too few settlements, nothing open, no broken promise): no alert of that kind. At
+    most four queries."""
     kinds = set(kinds)
     Kind = AlertRule.Kind
     balances = customers = days_late = None
@@ -380,4 +418,8 @@ def measurements(*, kinds, on_date: date, customer_ids=None) -> dict[str, dict]:
         measured[Kind.PAYMENT_WORSENING] = measure_payment_worsening(days_late)
     if Kind.LIMITATION_NEAR in kinds:
         measured[Kind.LIMITATION_NEAR] = measure_limitation_near(balances, on_date)
+    if Kind.PROMISE_BROKEN in kinds:
+        measured[Kind.PROMISE_BROKEN] = measure_promise_broken(
+            promise_outcomes_by_customer(on_date=on_date, customer_ids=customer_ids), on_date
+        )
     return measured

@@ -248,10 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arcollections.tasks.run_dunning",
         "schedule": crontab(hour=DUNNING_RUN_HOUR, minute=DUNNING_RUN_MINUTE),
     },
-    # Kept or broken promises to pay, just after midnight: a broken one resumes the cadence.
-    "promises-check-daily": {
+    # Kept or broken promises to pay, hourly: a payment marks its promise kept within the hour;
+    # a broken one (dated the day after its date, whenever checked) resumes the cadence.
+    "promises-check-hourly": {
         "task": "arcollections.tasks.check_promises",
-        "schedule": crontab(hour=0, minute=30),
+        "schedule": crontab(minute=45),
     },
 }
 
@@ -284,7 +285,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A customer's confirmation kind and the one its statement was sent with are one choice set.
-    "ENUM_NAME_OVERRIDES": {"ConfirmationKindEnum": "customers.models.Customer.ConfirmationKind"},
+    # Choice sets named after their field would clash ("kind" of allocations and activities).
+    "ENUM_NAME_OVERRIDES": {
+        "ConfirmationKindEnum": "customers.models.Customer.ConfirmationKind",
+        "ActivityKindEnum": "arcollections.models.Activity.Kind",
+    },
 }
 
 # --- Security (production) ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ from accounts.roles import Capability, has_capability
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.money import CURRENCY_MINOR_UNITS, ZERO, quantize, split_by_percentages
 from customers.models import Customer
+from customers.selectors import customers_visible_to
 from receivables import selectors
 from receivables.locks import (
     lock_credit_override,
@@ -1261,6 +1262,37 @@ def credit_override_reject(*, actor, override: CreditOverride, note: str = "") -
 
 # --- disputes ----------------------------------------------------------------------------------
 
+# Who opens, owns and reassigns disputes: the collectors (Finance, Managers, Admin, and a sales
+# rep on their own customers); an Auditor only reads. Resolving one is a ledger decision.
+DISPUTE_CAPABILITIES = (Capability.COLLECT,)
+
+
+def can_work_disputes(user) -> bool:
+    return any(has_capability(user, capability) for capability in DISPUTE_CAPABILITIES)
+
+
+def _check_dispute_actor(actor, customer: Customer) -> None:
+    """The actor works disputes and sees the customer (a rep: only their own customers)."""
+    if not can_work_disputes(actor):
+        raise PermissionDeniedError(_("You may not open or change disputes."))
+    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise ApplicationError(_("Choose one of your customers."), field="customer")
+
+
+def _check_dispute_owner(owner, customer: Customer) -> None:
+    """The owner works disputes and sees the customer (a rep: one of their own customers)."""
+    if owner is None:
+        return
+    if (
+        not owner.is_active
+        or not can_work_disputes(owner)
+        or not customers_visible_to(owner).filter(pk=customer.pk).exists()
+    ):
+        raise ApplicationError(
+            _("The owner must be an active user who works this customer's disputes."),
+            field="owner",
+        )
+
 
 @transaction.atomic
 def dispute_open(
@@ -1273,17 +1305,22 @@ def dispute_open(
     amount_claimed: Decimal | None = None,
     installments=(),
     description: str = "",
+    reason: str = Dispute.Reason.OTHER,
+    owner=None,
 ) -> Dispute:
-    """Record that the customer disagrees with what we say it owes, and mark the invoices of the
-    contested installments disputed (automatic reminders and payment application pass them by)
-    until the dispute is resolved. `actor` is None when the customer raised it through a
-    statement's signed link."""
+    """Record that the customer disagrees with what we say it owes (reason category, owner who
+    sorts it out), and mark the invoices of the contested installments disputed (automatic
+    reminders and payment application pass them by) until the dispute is resolved. `actor` is
+    None when the customer raised it through a statement's signed link."""
     if source not in Dispute.Source.values:
         raise ApplicationError(_("Unknown dispute source."), field="source")
+    if reason not in Dispute.Reason.values:
+        raise ApplicationError(_("Choose the reason of the dispute."), field="reason")
     if actor is None and source != Dispute.Source.STATEMENT_REPLY:
         raise PermissionDeniedError(_("Only a statement reply opens a dispute without a user."))
-    if actor is not None and not has_capability(actor, Capability.VIEW):
-        raise PermissionDeniedError(_("You may not open disputes."))
+    if actor is not None:
+        _check_dispute_actor(actor, customer)
+    _check_dispute_owner(owner, customer)
     _check_currency(currency)
     if amount_claimed is not None:
         amount_claimed = _check_amount(
@@ -1299,10 +1336,16 @@ def dispute_open(
         raise ApplicationError(
             _("Only the customer's own items can be contested."), field="installments"
         )
+    if any(installment.currency != currency for installment in contested):
+        raise ApplicationError(
+            _("The contested items must be in the dispute's currency."), field="installments"
+        )
     dispute = _attribute(
         Dispute(
             customer=customer,
             source=source,
+            reason=reason,
+            owner=owner,
             currency=currency,
             amount_claimed=amount_claimed,
             description=description,
@@ -1322,10 +1365,33 @@ def dispute_open(
 
 
 @transaction.atomic
-def dispute_resolve(*, actor, dispute: Dispute, resolution_kind: str, resolution: str) -> Dispute:
+def dispute_assign(*, actor, dispute: Dispute, owner) -> Dispute:
+    """Give an open dispute to the person who sorts it out (None: nobody yet)."""
+    dispute = Dispute.objects.select_for_update().select_related("customer").get(pk=dispute.pk)
+    _check_dispute_actor(actor, dispute.customer)
+    if dispute.status != Dispute.Status.OPEN:
+        raise ApplicationError(_("This dispute is already resolved."), code="not_open")
+    _check_dispute_owner(owner, dispute.customer)
+    dispute.owner = owner
+    _attribute(dispute, actor).save(update_fields=["owner"])
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(
+    *,
+    actor,
+    dispute: Dispute,
+    resolution_kind: str,
+    resolution: str,
+    credit_notes: list[tuple[Invoice, Decimal]] = (),
+    credit_note_date: date | None = None,
+) -> Dispute:
     """Close an open dispute with its outcome (credit note, corrected invoice, rejected,
     withdrawn) and what was agreed, and clear the disputed mark of its invoices unless another
-    open dispute still contests them."""
+    open dispute still contests them. With `credit_notes` ((invoice, amount) pairs, outcome
+    credit_note only) the credit notes are issued in the same transaction, on
+    `credit_note_date` (today if not given), each on an invoice the dispute contests."""
     if not has_capability(actor, Capability.MANAGE_LEDGER):
         raise PermissionDeniedError(_("You may not resolve disputes."))
     dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
@@ -1340,6 +1406,18 @@ def dispute_resolve(*, actor, dispute: Dispute, resolution_kind: str, resolution
         raise ApplicationError(
             _("Say how the dispute was resolved."), field="resolution", code="required"
         )
+    invoice_ids = set(dispute.installments.values_list("invoice_id", flat=True))
+    if credit_notes:
+        if resolution_kind != Dispute.Resolution.CREDIT_NOTE:
+            raise ApplicationError(
+                _("Credit notes go with the outcome “credit note issued”."),
+                field="credit_notes",
+            )
+        if any(invoice.pk not in invoice_ids for invoice, _amount in credit_notes):
+            raise ApplicationError(
+                _("A credit note must be on an invoice the dispute contests."),
+                field="credit_notes",
+            )
     dispute.status = Dispute.Status.RESOLVED
     dispute.resolution_kind = resolution_kind
     dispute.resolution = resolution
@@ -1347,7 +1425,18 @@ def dispute_resolve(*, actor, dispute: Dispute, resolution_kind: str, resolution
     _attribute(dispute, actor).save(
         update_fields=["status", "resolution_kind", "resolution", "resolved_by", "resolved_at"]
     )
-    invoice_ids = set(dispute.installments.values_list("invoice_id", flat=True))
+    for invoice, amount in credit_notes:
+        credit_note_issue(
+            actor=actor,
+            invoice=invoice,
+            amount=amount,
+            # The credit note's reason names the dispute it settles (its audit trail).
+            reason=(
+                _("Dispute #%(number)s: %(resolution)s")
+                % {"number": dispute.pk, "resolution": resolution}
+            )[: CreditNote._meta.get_field("reason").max_length],
+            issue_date=credit_note_date or timezone.localdate(),
+        )
     still_contested = set(
         Installment.objects.filter(
             invoice_id__in=invoice_ids, disputes__status=Dispute.Status.OPEN

@@ -42,6 +42,7 @@ from core.money import ZERO, quantize
 from core.selectors import company_profile
 from customers.models import Customer
 from customers.selectors import customers_matching, scope_to_user
+from receivables.interest import with_late_interest
 from receivables.limitation import limitation_expires_on
 from receivables.models import CreditNote, Installment, Invoice, Payment, Refund, WriteOff
 from receivables.selectors import installments_open_as_of
@@ -334,11 +335,12 @@ def balances_brought_forward(*, customer: Customer, before: date) -> dict[str, D
 
 
 def _open_items(customer: Customer, as_of: date) -> list[OpenItem]:
-    installments = (
+    installments = with_late_interest(
         installments_open_as_of(as_of=as_of)
         .filter(customer=customer)
-        .select_related("invoice__payment_terms")
-        .order_by("due_date", "pk")
+        .select_related("invoice")
+        .order_by("due_date", "pk"),
+        as_of=as_of,
     )
     # "2/3" tells the customer which part of an invoice paid in installments is meant.
     counts: dict[int, int] = dict(
@@ -349,13 +351,6 @@ def _open_items(customer: Customer, as_of: date) -> list[OpenItem]:
     )
     items = []
     for installment in installments:
-        days_overdue = (as_of - installment.due_date).days
-        rate = installment.invoice.payment_terms.late_interest_daily_rate
-        interest = (
-            quantize(installment.open_as_of * rate * days_overdue, installment.currency)
-            if days_overdue > 0
-            else ZERO
-        )
         items.append(
             OpenItem(
                 installment_id=installment.pk,
@@ -367,8 +362,8 @@ def _open_items(customer: Customer, as_of: date) -> list[OpenItem]:
                 due_date=installment.due_date,
                 amount=installment.amount,
                 open_amount=quantize(installment.open_as_of, installment.currency),
-                days_overdue=days_overdue,
-                late_interest=interest,
+                days_overdue=installment.days_overdue_as_of,
+                late_interest=installment.late_interest,
                 limitation_expires_on=limitation_expires_on(
                     due_date=installment.due_date,
                     restarted_on=installment.limitation_restarted_on,

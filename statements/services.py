@@ -656,6 +656,7 @@ def statement_reply_record(
             actor=None,
             customer=customer,
             source=Dispute.Source.STATEMENT_REPLY,
+            reason=Dispute.Reason.BALANCE,
             currency=currency,
             opened_on=replied_on,
             amount_claimed=amount,

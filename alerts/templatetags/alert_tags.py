@@ -45,6 +45,7 @@ _RULE_SENTENCES = {
     AlertRule.Kind.LIMITATION_NEAR: _lazy(
         "An open item's limitation period ends within %(threshold)s"
     ),
+    AlertRule.Kind.PROMISE_BROKEN: _lazy("A promise to pay broken within the last %(threshold)s"),
 }
 
 # What an alert's `message` holds, per kind (overdue amounts need no more than the value).
@@ -54,6 +55,7 @@ _DETAIL_LABELS = {
     AlertRule.Kind.RATING_DOWNGRADE: _lazy("previous → current rating"),
     AlertRule.Kind.PAYMENT_WORSENING: _lazy("average days late, earlier → recent 90 days"),
     AlertRule.Kind.LIMITATION_NEAR: _lazy("earliest limitation date"),
+    AlertRule.Kind.PROMISE_BROKEN: _lazy("promise found broken on"),
 }
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import viewer_required
 from accounts.roles import has_capability, sees_all_customers
+from arcollections.selectors.activities import customer_open_tasks, customer_timeline, may_collect
 from core.history import readable_history
 from core.pages import paginate, sort_queryset
 from customers.forms import CustomerListFilterForm
@@ -112,8 +113,16 @@ def _statements_tab(request, customer, today):
     return context
 
 
-def _empty_tab(request, customer, today):
-    return {}
+def _collections_tab(request, customer, today):
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    return {
+        "timeline": customer_timeline(user=request.user, customer=customer, page=page),
+        "open_tasks": list(customer_open_tasks(user=request.user, customer=customer)),
+        "can_collect": may_collect(request.user),
+    }
 
 
 def _history_tab(request, customer, today):
@@ -127,7 +136,7 @@ TAB_CONTEXT = {
     "contracts": _contracts_tab,
     "contacts": _contacts_tab,
     "statements": _statements_tab,
-    "collections": _empty_tab,
+    "collections": _collections_tab,
     "history": _history_tab,
 }
 

@@ -461,6 +461,7 @@ def test_the_migration_creates_the_default_rules():
         (Kind.OVERDUE_DAYS, Decimal("30.00"), "warning", True),
         (Kind.OVERDUE_DAYS, Decimal("90.00"), "critical", True),
         (Kind.PAYMENT_WORSENING, Decimal("10.00"), "warning", True),
+        (Kind.PROMISE_BROKEN, Decimal("30.00"), "warning", True),
         (Kind.RATING_DOWNGRADE, Decimal("0.00"), "warning", True),
     ]
 

@@ -5,10 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core.exceptions import ApplicationError, PermissionDeniedError
-from receivables.models import Dispute, Invoice
-from receivables.services import dispute_open, dispute_resolve
+from receivables.models import CreditNote, Dispute, Installment, Invoice
+from receivables.services import dispute_assign, dispute_open, dispute_resolve
 from tests.factories import CustomerFactory, issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,153 @@ def test_a_negative_claimed_amount_is_refused(customer, finance_user, invoices):
     assert refused.value.field == "amount_claimed"
     assert not Dispute.objects.exists()
     assert not Invoice.objects.filter(is_disputed=True).exists()
+
+
+def _ledger_rows():
+    return (
+        list(Dispute.objects.values()),
+        list(Invoice.objects.order_by("pk").values("pk", "is_disputed", "status")),
+        list(CreditNote.objects.values()),
+        list(Installment.objects.order_by("pk").values("pk", "open_amount")),
+    )
+
+
+def test_a_dispute_records_its_reason_and_owner(customer, finance_user, manager_user, invoices):
+    dispute = _open(
+        customer, finance_user, invoices[:1], reason=Dispute.Reason.QUALITY, owner=manager_user
+    )
+
+    dispute.refresh_from_db()
+    assert (dispute.reason, dispute.owner) == (Dispute.Reason.QUALITY, manager_user)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"reason": "weather"}, "reason"), ({"currency": "USD"}, "installments")],
+)
+def test_an_unknown_reason_or_a_currency_mismatch_is_refused(
+    customer, finance_user, invoices, fields, field
+):
+    with pytest.raises(ApplicationError) as refused:
+        dispute_open(
+            actor=finance_user,
+            customer=customer,
+            source=Dispute.Source.CUSTOMER_CONTACT,
+            currency=fields.get("currency", "CNY"),
+            opened_on=ON,
+            installments=[invoices[0].installments.get()],
+            reason=fields.get("reason", Dispute.Reason.PRICE),
+        )
+
+    assert refused.value.field == field
+    assert not Dispute.objects.exists()
+
+
+def test_an_auditor_cannot_open_a_dispute(customer, auditor_user, invoices):
+    before = _ledger_rows()
+
+    with pytest.raises(PermissionDeniedError):
+        _open(customer, auditor_user, invoices[:1])
+
+    assert _ledger_rows() == before
+
+
+def test_a_sales_rep_opens_disputes_only_for_own_customers(
+    customer, finance_user, sales_user, other_sales_user, invoices
+):
+    dispute = _open(customer, sales_user, invoices[:1])
+    assert dispute.opened_by == sales_user
+    before = _ledger_rows()
+
+    with pytest.raises(ApplicationError) as refused:
+        _open(customer, other_sales_user, invoices[1:])
+
+    assert refused.value.field == "customer"
+    assert _ledger_rows() == before
+
+
+def test_an_auditor_cannot_own_a_dispute(customer, finance_user, auditor_user, invoices):
+    with pytest.raises(ApplicationError) as refused:
+        _open(customer, finance_user, invoices[:1], owner=auditor_user)
+
+    assert refused.value.field == "owner"
+    assert not Dispute.objects.exists()
+
+
+def test_assigning_changes_the_owner_and_is_audited(
+    customer, finance_user, sales_user, manager_user, invoices
+):
+    dispute = _open(customer, finance_user, invoices[:1])
+
+    dispute_assign(actor=manager_user, dispute=dispute, owner=sales_user)
+
+    dispute.refresh_from_db()
+    assert dispute.owner == sales_user
+    assert dispute.history.latest().history_user == manager_user
+
+
+def test_a_resolved_dispute_cannot_be_reassigned(customer, finance_user, sales_user, invoices):
+    dispute = _open(customer, finance_user, invoices[:1])
+    dispute_resolve(
+        actor=finance_user, dispute=dispute, resolution_kind="rejected", resolution="ok"
+    )
+
+    with pytest.raises(ApplicationError):
+        dispute_assign(actor=finance_user, dispute=dispute, owner=sales_user)
+
+    dispute.refresh_from_db()
+    assert dispute.owner is None
+
+
+def test_resolving_with_a_credit_note_issues_it_in_the_same_step(customer, finance_user, invoices):
+    first, _second = invoices
+    dispute = _open(customer, finance_user, [first], reason=Dispute.Reason.PRICE)
+
+    with translation.override("en"):
+        dispute_resolve(
+            actor=finance_user,
+            dispute=dispute,
+            resolution_kind="credit_note",
+            resolution="单价按合同调整",
+            credit_notes=[(first, Decimal("120.00"))],
+            credit_note_date=ON,
+        )
+
+    credit_note = CreditNote.objects.get()
+    assert (credit_note.invoice, credit_note.amount, credit_note.issue_date) == (
+        first,
+        Decimal("120.00"),
+        ON,
+    )
+    assert credit_note.reason == f"Dispute #{dispute.pk}: 单价按合同调整"
+    assert first.installments.get().open_amount == Decimal("880.00")
+    assert _disputed()[first.number] is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "which", "amount", "field"),
+    [
+        ("rejected", "first", "10.00", "credit_notes"),  # a credit note needs that outcome
+        ("credit_note", "second", "10.00", "credit_notes"),  # not a contested invoice
+        ("credit_note", "first", "5000.00", "amount"),  # more than is open
+    ],
+)
+def test_a_wrong_credit_note_leaves_the_dispute_open_and_the_ledger_untouched(
+    customer, finance_user, invoices, kind, which, amount, field
+):
+    first, second = invoices
+    dispute = _open(customer, finance_user, [first])
+    before = _ledger_rows()
+
+    with pytest.raises(ApplicationError) as refused:
+        dispute_resolve(
+            actor=finance_user,
+            dispute=dispute,
+            resolution_kind=kind,
+            resolution="调整",
+            credit_notes=[({"first": first, "second": second}[which], Decimal(amount))],
+            credit_note_date=ON,
+        )
+
+    assert refused.value.field == field
+    assert _ledger_rows() == before

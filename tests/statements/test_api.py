@@ -71,7 +71,7 @@ def test_a_requested_statement_is_queued_then_generated_and_downloadable(
             "opening_balance": "1000.00",
             "closing_balance": "2600.00",
             "overdue_amount": "600.00",
-            "late_interest": "0.00",
+            "late_interest": "8.10",
         }
     ]
     assert status["confirmation_status"] == "awaiting_reply"  # e-mailed after generating

@@ -72,9 +72,10 @@ def test_generating_stores_the_pdf_its_hash_and_the_figures(finance_user):
     assert statement.send_requested is False
     assert statement.emailed_at is None
     # 1,000 brought forward; 2,000 invoiced and 400 paid in January; the December invoice's
-    # remaining 600 was due on 2026-01-04.
+    # remaining 600 was due on 2026-01-04: 27 days of interest at the default 0.05% a day
+    # (the terms state no rate), 8.10.
     assert _figures(statement) == [
-        ("CNY", Decimal("1000.00"), Decimal("2600.00"), Decimal("600.00"), Decimal("0.00"))
+        ("CNY", Decimal("1000.00"), Decimal("2600.00"), Decimal("600.00"), Decimal("8.10"))
     ]
     assert customer_net_balance(customer=customer, as_of=JAN[1]) == {"CNY": Decimal("2600.00")}
     assert [row.history_user for row in statement.history.order_by("history_id")] == [
@@ -122,9 +123,10 @@ def test_regenerating_a_past_period_after_new_activity_gives_the_same_figures(fi
     assert regenerated.pk != january.pk
     assert _figures(regenerated) == printed
     # February's own statement sees it: the unapplied 2,000 lowers the balance, not the
-    # overdue items (the January invoice fell due on 2026-02-09).
+    # overdue items (the January invoice fell due on 2026-02-09). Interest: 600 for 55 days
+    # (16.50) and 2,000 for 19 days (19.00).
     assert _figures(_generate(customer, finance_user, period=FEB)) == [
-        ("CNY", Decimal("2600.00"), Decimal("5600.00"), Decimal("2600.00"), Decimal("0.00"))
+        ("CNY", Decimal("2600.00"), Decimal("5600.00"), Decimal("2600.00"), Decimal("35.50"))
     ]
 
 
@@ -152,7 +154,7 @@ def test_each_currency_gets_its_own_figures(finance_user):
     statement = _generate(customer, finance_user)
 
     assert _figures(statement) == [
-        ("CNY", Decimal("1000.00"), Decimal("2600.00"), Decimal("600.00"), Decimal("0.00")),
+        ("CNY", Decimal("1000.00"), Decimal("2600.00"), Decimal("600.00"), Decimal("8.10")),
         ("USD", Decimal("0.00"), Decimal("251.00"), Decimal("0.00"), Decimal("0.00")),
     ]
 
