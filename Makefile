@@ -76,7 +76,9 @@ test: $(DEV_STAMP)
 	@status=0; \
 	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
 	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
-	echo "python -m pytest"; $(PY) -m pytest || status=1; \
+	echo "python -m pytest -n 2 --ignore=tests/browser"; \
+	$(PY) -m pytest --numprocesses=2 --ignore=tests/browser || status=1; \
+	echo "python -m pytest tests/browser"; $(PY) -m pytest tests/browser || status=1; \
 	exit $$status
 
 lint: $(DEV_STAMP)
