@@ -172,3 +172,25 @@ def build_world() -> World:
         own=build_ledger(own_customer, actor=finance, serial=1),
         other=build_ledger(other_customer, actor=finance, serial=2),
     )
+
+
+def matrix_request(endpoint: str, action: str, *, detail, payload) -> tuple[str, str, dict | None]:
+    """(method, url, body) of one permission-matrix row: the REST shape every API here follows.
+    `detail` gives the object a detail action addresses (called only for those)."""
+    base = f"/api/v1/{endpoint}/"
+    if action == "list":
+        return "get", base, None
+    if action == "create":
+        return "post", base, payload
+    url = f"{base}{detail().pk}/"
+    match action:
+        case "retrieve":
+            return "get", url, None
+        case "history":
+            return "get", f"{url}history/", None
+        case "update":
+            return "patch", url, payload
+        case "delete":
+            return "delete", url, None
+        case _:
+            return "post", f"{url}{action}/", payload

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.ledger_world import ACTION_DATE, api_client, db_state
+from tests.api.ledger_world import ACTION_DATE, api_client, db_state, matrix_request
 from tests.factories import valid_uscc
 
 
@@ -258,24 +258,12 @@ def _detail_object(world, endpoint, action, ledger):
 def request_for(world, endpoint, action, scope) -> tuple[str, str, dict | None]:
     """(method, url, body) of one matrix row."""
     ledger = world.ledger(scope) if scope != "-" else None
-    payload = PAYLOADS.get((endpoint, action), lambda ledger: None)(ledger)
-    base = f"/api/v1/{endpoint}/"
-    if action == "list":
-        return "get", base, None
-    if action == "create":
-        return "post", base, payload
-    url = f"{base}{_detail_object(world, endpoint, action, ledger).pk}/"
-    match action:
-        case "retrieve":
-            return "get", url, None
-        case "history":
-            return "get", f"{url}history/", None
-        case "update":
-            return "patch", url, payload
-        case "delete":
-            return "delete", url, None
-        case _:
-            return "post", f"{url}{action}/", payload
+    return matrix_request(
+        endpoint,
+        action,
+        detail=lambda: _detail_object(world, endpoint, action, ledger),
+        payload=PAYLOADS.get((endpoint, action), lambda ledger: None)(ledger),
+    )
 
 
 def _rows_in_list(world, endpoint, listed: Listed) -> set[int]:

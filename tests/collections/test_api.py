@@ -27,7 +27,7 @@ from arcollections.models import (
 from customers.models import Customer
 from receivables.models import Dispute, Installment, Invoice
 from receivables.services import dispute_open
-from tests.api.ledger_world import ROLE_USERS, api_client
+from tests.api.ledger_world import ROLE_USERS, api_client, matrix_request
 from tests.collections.conftest import seed_policies
 from tests.factories import ContactFactory, CustomerFactory, UserFactory, issued_invoice
 
@@ -272,24 +272,12 @@ def _target(world, endpoint, book):
 
 def request_for(world, endpoint, action, scope):
     book = world.book(scope) if scope != "-" else None
-    payload = _payload(world, endpoint, action, book)
-    base = f"/api/v1/{endpoint}/"
-    if action == "list":
-        return "get", base, None
-    if action == "create":
-        return "post", base, payload
-    url = f"{base}{_target(world, endpoint, book).pk}/"
-    match action:
-        case "retrieve":
-            return "get", url, None
-        case "history":
-            return "get", f"{url}history/", None
-        case "update":
-            return "patch", url, payload
-        case "delete":
-            return "delete", url, None
-        case _:
-            return "post", f"{url}{action}/", payload
+    return matrix_request(
+        endpoint,
+        action,
+        detail=lambda: _target(world, endpoint, book),
+        payload=_payload(world, endpoint, action, book),
+    )
 
 
 LIST_MODELS = {
