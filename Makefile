@@ -68,6 +68,8 @@ run: $(RUNTIME_STAMP)
 	@if [ "$(SEED_DEMO)" != "0" ]; then \
 		echo "$(PY) manage.py seed_demo $(SEED_ARGS)"; \
 		$(PY) manage.py seed_demo $(SEED_ARGS); \
+		echo "$(PY) manage.py seed_demo_bank"; \
+		$(PY) manage.py seed_demo_bank; \
 	fi
 	exec $(PY) scripts/run_dev.py --addr $(ADDR)
 

@@ -31,6 +31,8 @@ class Capability(StrEnum):
     # Log collection calls and visits, record promises to pay, raise disputes (a sales rep: on
     # their own customers).
     COLLECT = "collect"
+    # Import bank statements and apply, un-apply or ignore bank lines (cash application).
+    RECONCILE = "reconcile"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -45,6 +47,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REQUEST_WRITE_OFF,
             Capability.HANDLE_ALERTS,
             Capability.COLLECT,
+            Capability.RECONCILE,
         }
     ),
     Role.MANAGER: frozenset(

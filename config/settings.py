@@ -182,6 +182,18 @@ LATE_INTEREST_DEFAULT_DAILY_RATE = Decimal(
     env("LATE_INTEREST_DEFAULT_DAILY_RATE", default="0.0005")
 )
 
+# --- Bank reconciliation -----------------------------------------------------------------------
+# A credit is applied without a person only when the engine's confidence reaches this (0-100)
+# and no other customer or invoice set scores as high; below it the match is a suggestion.
+RECONCILIATION_AUTO_APPLY_CONFIDENCE = env.int("RECONCILIATION_AUTO_APPLY_CONFIDENCE", default=90)
+# "Accept all" in the review queue takes suggestions at or above this confidence.
+RECONCILIATION_BULK_ACCEPT_CONFIDENCE = env.int("RECONCILIATION_BULK_ACCEPT_CONFIDENCE", default=75)
+# A credit short of the invoices by at most this much (in the line's currency) is taken as
+# paid in full less bank charges (手续费), booked as a bank charge.
+RECONCILIATION_FEE_TOLERANCE = Decimal(env("RECONCILIATION_FEE_TOLERANCE", default="50.00"))
+# Largest bank statement file accepted for import.
+RECONCILIATION_MAX_FILE_BYTES = env.int("RECONCILIATION_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -253,6 +265,12 @@ CELERY_BEAT_SCHEDULE = {
     "promises-check-hourly": {
         "task": "arcollections.tasks.check_promises",
         "schedule": crontab(minute=45),
+    },
+    # Credits that came before their invoice (prepayments) or before a payer was learned find
+    # their match once the ledger has caught up; imports are matched at once anyway.
+    "bank-lines-rematch-daily": {
+        "task": "reconciliation.tasks.match_open_lines",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 

@@ -12,6 +12,7 @@ api_v1 = [
     path("reports/", include("reports.api_urls")),
     path("", include("statements.api_urls")),
     path("", include("arcollections.api_urls")),
+    path("", include("reconciliation.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("statements.urls")),
     path("", include("arcollections.urls")),
+    path("", include("reconciliation.urls")),
     # Signed links for customers: the only product pages without sign-in.
     path("", include("statements.public_urls")),
     # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.

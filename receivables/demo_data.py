@@ -573,6 +573,18 @@ class DemoPayment:
     refunds: list[DemoRefund] = field(default_factory=list)
     unapplied_amount: Decimal = ZERO
     status: str = Payment.Status.UNAPPLIED
+    instrument_number: str = ""
+    instrument_acceptor: str = ""
+    instrument_matures_on: date | None = None
+
+
+BILL_ACCEPTORS = (
+    "中国工商银行股份有限公司上海分行",
+    "中国建设银行股份有限公司江苏省分行",
+    "招商银行股份有限公司深圳分行",
+    "中国银行股份有限公司浙江省分行",
+    "交通银行股份有限公司广东省分行",
+)
 
 
 @dataclass(slots=True)
@@ -1101,13 +1113,34 @@ class _CustomerGenerator:
                 reference = f"电子银承 {_digits(rng, 30)}"
             else:
                 reference = f"{received_on:%Y%m%d}{_digits(rng, 10)}"
-        return DemoPayment(
+        payment = DemoPayment(
             received_on=received_on,
             amount=amount,
             method=method,
             reference=reference,
             allocations=allocations,
         )
+        if method == Payment.Method.BANK_ACCEPTANCE_BILL:
+            # An electronic bank acceptance bill (电子银承): a 30-digit number, accepted by a
+            # bank, usually maturing in six months. Derived from the number, not drawn, so the
+            # rest of the generated data stays what the seed always gave.
+            number = reference.split()[-1]
+            payment.instrument_number = number
+            payment.instrument_acceptor = BILL_ACCEPTORS[int(number) % len(BILL_ACCEPTORS)]
+            payment.instrument_matures_on = received_on + relativedelta(months=6)
+            # One in ten is a commercial acceptance bill (电子商承) and one in ten a receivable
+            # e-voucher (应收账款电子凭证, such as 云信): the customer itself accepts them and pays
+            # at maturity, so the credit risk stays with it.
+            if int(number) % 10 == 0:
+                payment.method = Payment.Method.COMMERCIAL_ACCEPTANCE_BILL
+                payment.reference = f"电子商承 {number}"
+                payment.instrument_acceptor = customer.legal_name
+            elif int(number) % 10 == 1:
+                payment.method = Payment.Method.RECEIVABLE_EVOUCHER
+                payment.reference = f"应收账款电子凭证 {number}"
+                payment.instrument_acceptor = customer.legal_name
+                payment.instrument_matures_on = received_on + relativedelta(months=3)
+        return payment
 
 
 def _write_off_candidate(customer: DemoCustomer, as_of: date) -> DemoInstallment | None:
@@ -1473,6 +1506,9 @@ class _LedgerWriter:
                     currency=customer.currency,
                     method=payment.method,
                     reference=payment.reference,
+                    instrument_number=payment.instrument_number,
+                    instrument_acceptor=payment.instrument_acceptor,
+                    instrument_matures_on=payment.instrument_matures_on,
                     status=payment.status,
                     unapplied_amount=payment.unapplied_amount,
                     created_by_id=self.clerk.pk,

@@ -1,8 +1,8 @@
 """The receivables ledger.
 
 An invoice's payment schedule is a set of installments; everything that reduces what a customer
-owes (a payment, a credit note, an approved write-off) reaches an installment as an Allocation
-row. Allocations are never edited or deleted: undoing one adds a negative allocation that
+owes (a payment, a credit note, an approved write-off, a bank charge) reaches an installment as an
+Allocation row. Allocations are never edited or deleted: undoing one adds a negative allocation that
 reverses it, dated the day it was undone. So "what was open on date D" is always
 `installment.amount - sum(allocation.amount where applied_on <= D)` for invoices issued by D,
 and today's `open_amount` is the same sum kept current by the services.
@@ -362,6 +362,15 @@ class Installment(models.Model):
         return f"{self.invoice.number}/{self.sequence}"
 
 
+# Receipts that are a promise to pay at maturity rather than cash (承兑汇票, 应收账款电子凭证):
+# recorded with their number and maturity date, applied like any payment.
+INSTRUMENT_METHOD_VALUES = (
+    "bank_acceptance_bill",
+    "commercial_acceptance_bill",
+    "receivable_evoucher",
+)
+
+
 class Payment(models.Model):
     class Method(models.TextChoices):
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
@@ -370,7 +379,12 @@ class Payment(models.Model):
         ONLINE = "online", _("Online")
         ALIPAY = "alipay", _("Alipay")
         WECHAT_PAY = "wechat_pay", _("WeChat Pay")
-        BANK_ACCEPTANCE_BILL = "bank_acceptance_bill", _("Bank acceptance bill (承兑汇票)")
+        BANK_ACCEPTANCE_BILL = "bank_acceptance_bill", _("Bank acceptance bill (银行承兑汇票)")
+        COMMERCIAL_ACCEPTANCE_BILL = (
+            "commercial_acceptance_bill",
+            _("Commercial acceptance bill (商业承兑汇票)"),
+        )
+        RECEIVABLE_EVOUCHER = "receivable_evoucher", _("Receivable e-voucher (应收账款电子凭证)")
 
     class Status(models.TextChoices):
         UNAPPLIED = "unapplied", _("Unapplied")
@@ -386,9 +400,14 @@ class Payment(models.Model):
     amount = money_field(_("amount"))
     currency = currency_field()
     method = models.CharField(
-        _("method"), max_length=24, choices=Method.choices, default=Method.BANK_TRANSFER
+        _("method"), max_length=30, choices=Method.choices, default=Method.BANK_TRANSFER
     )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # Bills (承兑汇票) and e-vouchers: their own number, who accepted (owes) them and when they
+    # mature; until then the credit risk sits with the acceptor rather than the customer.
+    instrument_number = models.CharField(_("bill / voucher number"), max_length=40, blank=True)
+    instrument_acceptor = models.CharField(_("acceptor"), max_length=200, blank=True)
+    instrument_matures_on = models.DateField(_("matures on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.UNAPPLIED
@@ -423,6 +442,24 @@ class Payment(models.Model):
                 condition=~Q(status="reversed") | Q(unapplied_amount=0, reversed_on__isnull=False),
                 name="payment_reversed_is_empty",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(method__in=INSTRUMENT_METHOD_VALUES)
+                    & ~Q(instrument_number="")
+                    # A NULL date would make the comparison NULL, which a CHECK lets through.
+                    & Q(instrument_matures_on__isnull=False)
+                    & Q(instrument_matures_on__gte=F("received_on"))
+                )
+                | (
+                    ~Q(method__in=INSTRUMENT_METHOD_VALUES)
+                    & Q(instrument_number="", instrument_matures_on__isnull=True)
+                ),
+                name="payment_instrument_details",
+                violation_error_message=_(
+                    "Bills and e-vouchers need their number and a maturity date on or after "
+                    "receipt; other payments have neither."
+                ),
+            ),
         ]
         indexes = [
             models.Index(
@@ -437,6 +474,10 @@ class Payment(models.Model):
 
     def can_reverse(self):
         return self.status != self.Status.REVERSED
+
+    @property
+    def is_instrument(self) -> bool:
+        return self.method in INSTRUMENT_METHOD_VALUES
 
     @classmethod
     def status_from_balance(cls, *, amount, unapplied_amount, is_reversed=False) -> str:
@@ -546,8 +587,56 @@ class WriteOff(models.Model):
         return f"{self.installment_id}: {self.amount} {self.currency} ({self.status})"
 
 
+class BankCharge(models.Model):
+    """Charges a bank deducted on the way (手续费): the customer paid an installment in full but
+    less arrived. Settles the rest of the installment as a payment would; undone by a reversing
+    allocation dated the day it was undone, like a payment's."""
+
+    installment = models.ForeignKey(
+        Installment, on_delete=models.PROTECT, related_name="bank_charges"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bank_charges")
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="bank_charges",
+        help_text=_("The short payment the charge was deducted from."),
+    )
+    amount = money_field(_("amount"))
+    currency = currency_field()
+    charged_on = models.DateField(_("charged on"))
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank charge")
+        verbose_name_plural = _("bank charges")
+        ordering = ["charged_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="bank_charge_amount_positive",
+                violation_error_message=_("A bank charge must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_on__isnull=True) | Q(reversed_on__gte=F("charged_on")),
+                name="bank_charge_reversed_after_charged",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.installment_id}: {self.amount} {self.currency}"
+
+
 class Allocation(models.Model):
-    """Money reaching an installment: a payment applied, a credit note, or an approved write-off.
+    """Money reaching an installment: a payment applied, a credit note, an approved write-off or a
+    bank charge.
 
     Immutable. Undoing an allocation adds a negative row pointing at it (`reverses`), dated the
     day it was undone, so balances as of any past date can be recomputed from this table.
@@ -557,6 +646,7 @@ class Allocation(models.Model):
         PAYMENT = "payment", _("Payment")
         CREDIT_NOTE = "credit_note", _("Credit note")
         WRITE_OFF = "write_off", _("Write-off")
+        BANK_CHARGE = "bank_charge", _("Bank charge")
 
     installment = models.ForeignKey(
         Installment, on_delete=models.PROTECT, related_name="allocations"
@@ -571,6 +661,9 @@ class Allocation(models.Model):
     )
     write_off = models.ForeignKey(
         WriteOff, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    bank_charge = models.ForeignKey(
+        BankCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
     )
     amount = money_field(_("amount"))
     applied_on = models.DateField(_("applied on"))
@@ -601,18 +694,28 @@ class Allocation(models.Model):
                     payment__isnull=False,
                     credit_note__isnull=True,
                     write_off__isnull=True,
+                    bank_charge__isnull=True,
                 )
                 | Q(
                     kind="credit_note",
                     payment__isnull=True,
                     credit_note__isnull=False,
                     write_off__isnull=True,
+                    bank_charge__isnull=True,
                 )
                 | Q(
                     kind="write_off",
                     payment__isnull=True,
                     credit_note__isnull=True,
                     write_off__isnull=False,
+                    bank_charge__isnull=True,
+                )
+                | Q(
+                    kind="bank_charge",
+                    payment__isnull=True,
+                    credit_note__isnull=True,
+                    write_off__isnull=True,
+                    bank_charge__isnull=False,
                 ),
                 name="allocation_source_matches_kind",
             ),

@@ -470,11 +470,18 @@ def invoice_installments(*, invoice: Invoice, on_date: date) -> list[Installment
 
 
 def invoice_allocations(*, invoice: Invoice) -> QuerySet[Allocation]:
-    """Everything that reached the invoice's installments (payments, credit notes, write-offs),
-    reversals included, in the order it happened."""
+    """Everything that reached the invoice's installments (payments, credit notes, write-offs,
+    bank charges), reversals included, in the order it happened."""
     return (
         Allocation.objects.filter(installment__invoice=invoice)
-        .select_related("installment", "payment", "credit_note", "write_off", "reverses")
+        .select_related(
+            "installment",
+            "payment",
+            "credit_note",
+            "write_off",
+            "bank_charge__payment",
+            "reverses",
+        )
         .order_by("applied_on", "pk")
     )
 

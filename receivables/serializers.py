@@ -242,6 +242,7 @@ class AllocationSerializer(serializers.ModelSerializer):
             "payment",
             "credit_note",
             "write_off",
+            "bank_charge",
             "amount",
             "applied_on",
             "reverses",
@@ -274,6 +275,9 @@ class PaymentSerializer(serializers.ModelSerializer):
             "currency",
             "method",
             "reference",
+            "instrument_number",
+            "instrument_acceptor",
+            "instrument_matures_on",
             "notes",
             "status",
             "unapplied_amount",
@@ -295,6 +299,10 @@ class PaymentRecordSerializer(serializers.Serializer):
         choices=Payment.Method.choices, default=Payment.Method.BANK_TRANSFER
     )
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    # Bills (承兑汇票) and e-vouchers only; payment_record refuses them on other methods.
+    instrument_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    instrument_acceptor = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    instrument_matures_on = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     auto_allocate = serializers.BooleanField(default=False)
 

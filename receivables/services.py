@@ -1,8 +1,8 @@
 """Every write to the receivables ledger.
 
 Invariants kept here (and backed by database constraints):
-- an installment's open amount = amount - its allocations (payments, credit notes, write-offs),
-  and never below zero;
+- an installment's open amount = amount - its allocations (payments, credit notes, write-offs,
+  bank charges), and never below zero;
 - a payment's unapplied amount = amount - live allocations - refunds, and never below zero;
 - posted documents (issued invoices, payments, credit notes, allocations) are never edited;
   corrections are new documents (credit notes, reversing allocations, payment reversals).
@@ -38,7 +38,9 @@ from receivables.locks import (
     lock_write_off,
 )
 from receivables.models import (
+    INSTRUMENT_METHOD_VALUES,
     Allocation,
+    BankCharge,
     Contract,
     CreditNote,
     CreditOverride,
@@ -552,7 +554,9 @@ def _refresh_invoice_statuses(invoice_ids, actor) -> None:
         status = Invoice.status_from_ledger(
             total=invoice.total,
             open_total=open_total,
-            paid=settled_by.get(Allocation.Kind.PAYMENT, ZERO),
+            # What the bank kept of a payment was paid by the customer all the same.
+            paid=settled_by.get(Allocation.Kind.PAYMENT, ZERO)
+            + settled_by.get(Allocation.Kind.BANK_CHARGE, ZERO),
             written_off=settled_by.get(Allocation.Kind.WRITE_OFF, ZERO),
         )
         if invoice.status != status:
@@ -577,6 +581,25 @@ def _settle(installment: Installment, amount: Decimal, on_date: date, actor) -> 
     _attribute(installment, actor).save(update_fields=["open_amount", "settled_on"])
 
 
+def _check_payable_by(payment: Payment, installment, installment_id, *, field: str) -> None:
+    """Money from `payment` may reach the installment: the same customer's, in its currency."""
+    if installment is None or installment.customer_id != payment.customer_id:
+        raise ApplicationError(
+            _("Installment %(id)s is not an open item of this customer.") % {"id": installment_id},
+            field=field,
+            code="foreign_installment",
+            row=installment_id,
+        )
+    if installment.currency != payment.currency:
+        raise ApplicationError(
+            _("Installment %(ref)s is in %(currency)s, the payment in %(paid)s.")
+            % {"ref": installment, "currency": installment.currency, "paid": payment.currency},
+            field=field,
+            code="currency_mismatch",
+            row=installment.pk,
+        )
+
+
 def _refresh_payment_status(payment: Payment, actor) -> None:
     payment.status = Payment.status_from_balance(
         amount=payment.amount,
@@ -597,14 +620,38 @@ def payment_record(
     method: str = Payment.Method.BANK_TRANSFER,
     reference: str = "",
     notes: str = "",
+    instrument_number: str = "",
+    instrument_acceptor: str = "",
+    instrument_matures_on: date | None = None,
 ) -> Payment:
-    """Record money received from a customer; it stays unapplied credit until allocated."""
+    """Record money received from a customer; it stays unapplied credit until allocated.
+
+    Bills (承兑汇票) and receivable e-vouchers are receipts too: they carry their number, the
+    acceptor and the maturity date, and are applied like any payment."""
     _check_customer_can_trade(customer)
     currency = currency or customer.currency
     _check_currency(currency)
     amount = _check_amount(amount, currency)
     if method not in Payment.Method.values:
         raise ApplicationError(_("Unknown payment method."), field="method")
+    instrument_number = instrument_number.strip()
+    instrument_acceptor = instrument_acceptor.strip()
+    if method in INSTRUMENT_METHOD_VALUES:
+        if not instrument_number:
+            raise ApplicationError(_("Give the bill or voucher number."), field="instrument_number")
+        if instrument_matures_on is None:
+            raise ApplicationError(
+                _("Give the date the bill or voucher matures."), field="instrument_matures_on"
+            )
+        if instrument_matures_on < received_on:
+            raise ApplicationError(
+                _("A bill cannot mature before it was received."), field="instrument_matures_on"
+            )
+    elif instrument_number or instrument_acceptor or instrument_matures_on:
+        raise ApplicationError(
+            _("Only bills and e-vouchers have a number, acceptor and maturity date."),
+            field="instrument_number",
+        )
     payment = Payment(
         number=next_document_number(prefix=PAYMENT_PREFIX, year=received_on.year),
         customer=customer,
@@ -614,6 +661,9 @@ def payment_record(
         method=method,
         reference=reference,
         notes=notes,
+        instrument_number=instrument_number,
+        instrument_acceptor=instrument_acceptor,
+        instrument_matures_on=instrument_matures_on,
         unapplied_amount=amount,
         created_by=actor,
     )
@@ -649,22 +699,7 @@ def payment_allocate(
     created = []
     for installment_id, amount in allocations:
         installment = installments.get(int(installment_id))
-        if installment is None or installment.customer_id != payment.customer_id:
-            raise ApplicationError(
-                _("Installment %(id)s is not an open item of this customer.")
-                % {"id": installment_id},
-                field="allocations",
-                code="foreign_installment",
-                row=installment_id,
-            )
-        if installment.currency != payment.currency:
-            raise ApplicationError(
-                _("Installment %(ref)s is in %(currency)s, the payment in %(paid)s.")
-                % {"ref": installment, "currency": installment.currency, "paid": payment.currency},
-                field="allocations",
-                code="currency_mismatch",
-                row=installment.pk,
-            )
+        _check_payable_by(payment, installment, installment_id, field="allocations")
         amount = _check_amount(amount, payment.currency, field="allocations")
         if amount > installment.open_amount:
             raise ApplicationError(
@@ -814,6 +849,9 @@ def payment_reverse(*, actor, payment: Payment, reversed_on: date, reason: str) 
         )
     for allocation in live:
         allocation_reverse(actor=actor, allocation=allocation, reversed_on=reversed_on)
+    # The bank kept part of money that, it turns out, was never (or not so) received.
+    for charge in payment.bank_charges.filter(reversed_on__isnull=True).order_by("pk"):
+        bank_charge_reverse(actor=actor, charge=charge, reversed_on=reversed_on)
     payment.refresh_from_db()
     payment.status = Payment.Status.REVERSED
     payment.unapplied_amount = ZERO
@@ -856,6 +894,90 @@ def payment_refund(
     payment.unapplied_amount -= amount
     _refresh_payment_status(payment, actor)
     return refund
+
+
+# --- bank charges ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bank_charge_record(
+    *, actor, payment: Payment, installment: Installment, amount: Decimal, charged_on: date
+) -> BankCharge:
+    """Settle what a short payment left open on an installment because a bank kept part of it
+    (手续费). How much counts as a bank charge rather than a real short-pay is the caller's
+    policy (reconciliation's tolerance); here: never more than is open, same customer and
+    currency as the payment."""
+    payment = lock_payment(payment.pk)
+    installment = lock_installments([installment.pk])[installment.pk]
+    if payment.status == Payment.Status.REVERSED:
+        raise ApplicationError(_("A reversed payment cannot carry bank charges."), field="payment")
+    _check_payable_by(payment, installment, installment.pk, field="installment")
+    amount = _check_amount(amount, payment.currency)
+    if charged_on < payment.received_on:
+        raise ApplicationError(
+            _("Bank charges cannot precede the payment they were deducted from."),
+            field="charged_on",
+        )
+    if charged_on < installment.invoice.issue_date:
+        raise ApplicationError(
+            _("Cannot settle invoice %(number)s before its issue date.")
+            % {"number": installment.invoice.number},
+            field="charged_on",
+        )
+    charge = BankCharge(
+        installment=installment,
+        customer_id=payment.customer_id,
+        payment=payment,
+        amount=amount,
+        currency=payment.currency,
+        charged_on=charged_on,
+        created_by=actor,
+    )
+    _attribute(charge, actor).save()
+    _settle(installment, amount, charged_on, actor)
+    allocation = Allocation(
+        installment=installment,
+        customer_id=payment.customer_id,
+        kind=Allocation.Kind.BANK_CHARGE,
+        bank_charge=charge,
+        amount=amount,
+        applied_on=charged_on,
+        created_by=actor,
+    )
+    _attribute(allocation, actor).save()
+    _refresh_invoice_statuses([installment.invoice_id], actor)
+    return charge
+
+
+@transaction.atomic
+def bank_charge_reverse(*, actor, charge: BankCharge, reversed_on: date) -> BankCharge:
+    """Undo a bank charge (its payment was undone or mis-applied): the installment re-opens by
+    the charge, recorded as a reversing allocation dated `reversed_on`."""
+    charge = BankCharge.objects.select_for_update().get(pk=charge.pk)
+    if charge.reversed_on is not None:
+        raise ApplicationError(_("This bank charge was already reversed."), field="charge")
+    if reversed_on < charge.charged_on:
+        raise ApplicationError(
+            _("A bank charge cannot be reversed before it was booked."), field="reversed_on"
+        )
+    installment = lock_installments([charge.installment_id])[charge.installment_id]
+    original = Allocation.objects.get(bank_charge=charge, reverses__isnull=True)
+    reversal = Allocation(
+        installment=installment,
+        customer_id=charge.customer_id,
+        kind=Allocation.Kind.BANK_CHARGE,
+        bank_charge=charge,
+        amount=-charge.amount,
+        applied_on=reversed_on,
+        reverses=original,
+        created_by=actor,
+    )
+    _attribute(reversal, actor).save()
+    _settle(installment, -charge.amount, reversed_on, actor)
+    charge.reversed_on = reversed_on
+    _attribute(charge, actor).save(update_fields=["reversed_on"])
+    _refresh_invoice_statuses([installment.invoice_id], actor)
+    return charge
 
 
 # --- credit notes ------------------------------------------------------------------------------

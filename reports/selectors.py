@@ -420,7 +420,12 @@ def collection_rates(*, user, as_of: date, owner=None, group_by: str | None = No
             credited=_allocated(
                 [Allocation.Kind.CREDIT_NOTE], applied_from=period_start, applied_to=as_of
             ),
-            paid=_allocated([Allocation.Kind.PAYMENT], applied_from=period_start, applied_to=as_of),
+            # What the customer's bank or ours kept of a payment in full was paid all the same.
+            paid=_allocated(
+                [Allocation.Kind.PAYMENT, Allocation.Kind.BANK_CHARGE],
+                applied_from=period_start,
+                applied_to=as_of,
+            ),
         )
         .filter(open_at_start__gt=HALF_CENT)
         .annotate(

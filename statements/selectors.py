@@ -11,6 +11,10 @@ and limitation date, an aging summary, and how to pay. Movements are the posted 
     payment reversal  debit   reversed_on      a payment that bounced or was recorded in error
     refund            debit   refunded_on      credit paid back to the customer
     write-off         credit  effective_on     approved bad debt (坏账核销)
+    bank charges      credit  charged_on       what the bank kept of a transfer paying an
+                                               invoice in full (手续费): the customer paid it
+    bank charges      debit   reversed_on      reversed with the payment they came out of
+      reversed
 
 so the closing balance equals what the ledger says the customer owed at the period end (open
 installments less unapplied credit, receivables.selectors.customer_net_balance): the two are
@@ -44,7 +48,15 @@ from customers.models import Customer
 from customers.selectors import customers_matching, scope_to_user
 from receivables.interest import with_late_interest
 from receivables.limitation import limitation_expires_on
-from receivables.models import CreditNote, Installment, Invoice, Payment, Refund, WriteOff
+from receivables.models import (
+    BankCharge,
+    CreditNote,
+    Installment,
+    Invoice,
+    Payment,
+    Refund,
+    WriteOff,
+)
 from receivables.selectors import installments_open_as_of
 from reports.aging import bucket_of
 from reports.selectors import AGING_BUCKETS, AgingBucket
@@ -58,9 +70,21 @@ class MovementKind:
     PAYMENT_REVERSAL = "payment_reversal"
     REFUND = "refund"
     WRITE_OFF = "write_off"
+    BANK_CHARGE = "bank_charge"
+    BANK_CHARGE_REVERSAL = "bank_charge_reversal"
 
-    # Same-day order on the statement: what was billed before what settled it.
-    ORDER = (INVOICE, PAYMENT_REVERSAL, REFUND, CREDIT_NOTE, PAYMENT, WRITE_OFF)
+    # Same-day order on the statement: what was billed before what settled it; a transfer
+    # before the charges the bank deducted from it.
+    ORDER = (
+        INVOICE,
+        PAYMENT_REVERSAL,
+        BANK_CHARGE_REVERSAL,
+        REFUND,
+        CREDIT_NOTE,
+        PAYMENT,
+        BANK_CHARGE,
+        WRITE_OFF,
+    )
 
     @staticmethod
     def label(kind: str) -> str:
@@ -71,6 +95,8 @@ class MovementKind:
             MovementKind.PAYMENT_REVERSAL: _("Payment reversed"),
             MovementKind.REFUND: _("Refund"),
             MovementKind.WRITE_OFF: _("Write-off"),
+            MovementKind.BANK_CHARGE: _("Bank charges"),
+            MovementKind.BANK_CHARGE_REVERSAL: _("Bank charges reversed"),
         }[kind]
 
 
@@ -293,7 +319,40 @@ def _movements(customer: Customer, start: date | None, end: date) -> list[Moveme
                 write_off.amount,
             )
         )
+    charges = BankCharge.objects.filter(customer=customer).select_related(
+        "payment", "installment__invoice"
+    )
+    for charge in charges.filter(in_period("charged_on")):
+        movements.append(
+            Movement(
+                charge.charged_on,
+                MovementKind.BANK_CHARGE,
+                charge.payment.number,
+                _bank_charge_description(charge),
+                charge.currency,
+                ZERO,
+                charge.amount,
+            )
+        )
+    for charge in charges.filter(reversed_on__isnull=False).filter(in_period("reversed_on")):
+        movements.append(
+            Movement(
+                charge.reversed_on,
+                MovementKind.BANK_CHARGE_REVERSAL,
+                charge.payment.number,
+                _bank_charge_description(charge),
+                charge.currency,
+                charge.amount,
+                ZERO,
+            )
+        )
     return sorted(movements, key=lambda movement: movement.sort_key)
+
+
+def _bank_charge_description(charge: BankCharge) -> str:
+    return _("Kept by the bank from the transfer for invoice %(invoice)s") % {
+        "invoice": charge.installment.invoice.number
+    }
 
 
 def _sums_by_currency(queryset: QuerySet, amount: str = "amount") -> dict[str, Decimal]:
@@ -302,7 +361,7 @@ def _sums_by_currency(queryset: QuerySet, amount: str = "amount") -> dict[str, D
 
 
 def balances_brought_forward(*, customer: Customer, before: date) -> dict[str, Decimal]:
-    """Per currency, the net of every movement dated before `before`: six aggregate queries,
+    """Per currency, the net of every movement dated before `before`: eight aggregate queries,
     however long the customer's history."""
     last_day = before - timedelta(days=1)
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -315,6 +374,7 @@ def balances_brought_forward(*, customer: Customer, before: date) -> dict[str, D
         ),
         _sums_by_currency(Payment.objects.filter(customer=customer, reversed_on__lte=last_day)),
         _sums_by_currency(Refund.objects.filter(customer=customer, refunded_on__lte=last_day)),
+        _sums_by_currency(BankCharge.objects.filter(customer=customer, reversed_on__lte=last_day)),
     )
     credits = (
         _sums_by_currency(CreditNote.objects.filter(customer=customer, issue_date__lte=last_day)),
@@ -324,6 +384,7 @@ def balances_brought_forward(*, customer: Customer, before: date) -> dict[str, D
                 customer=customer, status=WriteOff.Status.APPROVED, effective_on__lte=last_day
             )
         ),
+        _sums_by_currency(BankCharge.objects.filter(customer=customer, charged_on__lte=last_day)),
     )
     for sums in debits:
         for currency, amount in sums.items():

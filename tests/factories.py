@@ -103,3 +103,54 @@ def recorded_payment(customer, *, actor, amount=Decimal("1000.00"), received_on=
     return services.payment_record(
         actor=actor, customer=customer, received_on=received_on, amount=amount
     )
+
+
+def bank_account(code="CMB-BASIC", *, currency="CNY", account_number=None):
+    from reconciliation.models import BankAccount
+
+    account, _created = BankAccount.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": "招商银行 基本户",
+            "bank_name": "招商银行上海分行",
+            "account_number": account_number or f"1219{abs(hash(code)) % 10**10:010d}",
+            "currency": currency,
+        },
+    )
+    return account
+
+
+def bank_line(
+    *,
+    amount,
+    booked_on=date(2026, 2, 1),
+    account=None,
+    direction="credit",
+    counterparty_name="",
+    counterparty_account="",
+    remittance="",
+    bank_reference="",
+    currency="CNY",
+):
+    """A bank line as an import would have stored it (one fixture import per account)."""
+    from reconciliation.models import BankLine, BankStatementImport
+
+    account = account or bank_account(currency=currency)
+    statement_import, _created = BankStatementImport.objects.get_or_create(
+        account=account,
+        file_sha256="0" * 64,
+        defaults={"file_name": "fixture.csv", "format": "csv"},
+    )
+    return BankLine.objects.create(
+        account=account,
+        statement_import=statement_import,
+        booked_on=booked_on,
+        direction=direction,
+        amount=Decimal(amount),
+        currency=currency,
+        counterparty_name=counterparty_name,
+        counterparty_account=counterparty_account,
+        remittance=remittance,
+        bank_reference=bank_reference,
+        dedupe_key=f"fixture-{BankLine.objects.count() + 1}-{bank_reference}",
+    )

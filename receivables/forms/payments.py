@@ -8,11 +8,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import Form
+from core.forms import Form, add_application_error
 from core.money import CURRENCY_CHOICES, CURRENCY_MINOR_UNITS, DECIMAL_PLACES, MAX_DIGITS
 from customers.fields import CustomerField
 from customers.models import Customer
-from receivables.models import Payment
+from receivables.models import INSTRUMENT_METHOD_VALUES, Payment
 
 
 def _money_field(label, **kwargs):
@@ -37,7 +37,9 @@ class PaymentFilterForm(Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].user = user
-        self.fields["q"].widget.attrs["placeholder"] = _("Number, reference or customer")
+        self.fields["q"].widget.attrs["placeholder"] = _(
+            "Number, reference, bill number or customer"
+        )
 
     def filter(self, payments):
         """`payments` narrowed by the valid filters (invalid ones are ignored, and shown)."""
@@ -49,6 +51,7 @@ class PaymentFilterForm(Form):
             payments = payments.filter(
                 Q(number__icontains=term)
                 | Q(reference__icontains=term)
+                | Q(instrument_number__icontains=term)
                 | Q(customer__code__icontains=term)
                 | Q(customer__legal_name__icontains=term)
                 | Q(customer__short_name__icontains=term)
@@ -88,20 +91,36 @@ class PaymentRecordForm(Form):
         required=False,
         help_text=_("The bank's transaction number, cheque number or similar."),
     )
+    # Only for bills and e-vouchers; whether they are needed is payment_record's rule, so a
+    # number given with a bank transfer is refused there and shown on its field.
+    instrument_number = forms.CharField(
+        label=_("Bill / voucher number"),
+        max_length=40,
+        required=False,
+        help_text=_("The number printed on the bill (票据号码) or the e-voucher's number."),
+    )
+    instrument_acceptor = forms.CharField(
+        label=_("Acceptor"),
+        max_length=200,
+        required=False,
+        help_text=_("The bank or company that accepted the bill and pays it at maturity."),
+    )
+    instrument_matures_on = forms.DateField(label=_("Matures on"), required=False)
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    # The page shows the instrument's fields only for these methods.
+    instrument_methods = INSTRUMENT_METHOD_VALUES
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].user = user
 
 
-class AllocationForm(Form):
-    """The allocation screen: an applied-on date and one amount per open installment, named
-    `amount_<installment id>` so that each row's errors show on that row."""
-
-    applied_on = forms.DateField(label=_("Applied on"))
+class InstallmentAmountsForm(Form):
+    """One amount per open installment, named `amount_<installment id>` so that each row's
+    errors show on that row: the allocation screen's rows, and a bank line assigned by hand."""
 
     def __init__(self, *args, installments, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +154,15 @@ class AllocationForm(Form):
             for installment in self.installments
         ]
 
+    def add_service_error(self, error) -> None:
+        """Show a service's refusal on the row of the installment it names (`row`); anything
+        else where core.forms puts it."""
+        row_field = self.amount_field_name(error.row) if error.row is not None else None
+        if error.field in ("allocations", "installment", "amount") and row_field in self.fields:
+            self.add_error(row_field, str(error.message))
+        else:
+            add_application_error(self, error)
+
     def allocations(self) -> list[tuple[int, Decimal]]:
         """(installment id, amount) for every row given an amount above zero."""
         return [
@@ -142,6 +170,12 @@ class AllocationForm(Form):
             for installment in self.installments
             if (amount := self.cleaned_data.get(self.amount_field_name(installment.pk)))
         ]
+
+
+class AllocationForm(InstallmentAmountsForm):
+    """The allocation screen: an applied-on date and one amount per open installment."""
+
+    applied_on = forms.DateField(label=_("Applied on"))
 
     def clean(self):
         cleaned = super().clean()

@@ -82,6 +82,9 @@ def payment_create(request):
                     method=data["method"],
                     reference=data["reference"],
                     notes=data["notes"],
+                    instrument_number=data["instrument_number"],
+                    instrument_acceptor=data["instrument_acceptor"],
+                    instrument_matures_on=data["instrument_matures_on"],
                 )
             except ApplicationError as error:
                 add_application_error(form, error)
@@ -110,6 +113,11 @@ def payment_detail(request, pk):
     )
     reversed_ids = {allocation.reverses_id for allocation in allocations if allocation.is_reversal}
     refunds = list(payment.refunds.select_related("created_by").order_by("refunded_on", "pk"))
+    bank_charges = list(
+        payment.bank_charges.select_related("installment__invoice", "created_by").order_by(
+            "charged_on", "pk"
+        )
+    )
     is_live = payment.status != Payment.Status.REVERSED
     return render(
         request,
@@ -120,22 +128,13 @@ def payment_detail(request, pk):
             "allocations": allocations,
             "reversed_ids": reversed_ids,
             "refunds": refunds,
+            "bank_charges": bank_charges,
             "history": readable_history(payment),
             "can_allocate": is_live and payment.unapplied_amount > 0,
             "can_refund": is_live and payment.unapplied_amount > 0,
             "can_reverse": payment.can_reverse() and not refunds,
         },
     )
-
-
-def _add_allocation_error(form: AllocationForm, error: ApplicationError) -> None:
-    """Show the service's refusal on the row of the installment it names; anything else above."""
-    if error.field == "allocations" and error.row is not None:
-        for installment, field in form.rows():
-            if installment.pk == int(error.row):
-                form.add_error(field.name, str(error.message))
-                return
-    add_application_error(form, error)
 
 
 def _minor_units(amount) -> int:
@@ -174,7 +173,7 @@ def payment_allocate(request, pk):
                     applied_on=form.cleaned_data["applied_on"],
                 )
             except ApplicationError as error:
-                _add_allocation_error(form, error)
+                form.add_service_error(error)
             else:
                 messages.success(
                     request, _("Payment %(number)s applied.") % {"number": payment.number}

@@ -19,6 +19,7 @@ PAGE_URL_MODULES = (
     "alerts.urls",
     "statements.urls",
     "arcollections.urls",
+    "reconciliation.urls",
 )
 
 
@@ -62,6 +63,8 @@ def test_every_product_page_is_covered():
         "payment-allocate",
         "statement-list",
         "dunning-policy-list",
+        "bank-review",
+        "bank-line-undo",
     } <= set(PAGE_URL_NAMES)
 
 

@@ -640,3 +640,36 @@ def test_dispute_is_set_and_cleared(client, customer, finance_user):
     client.post(reverse("invoice-dispute", args=[invoice.pk]))
     invoice.refresh_from_db()
     assert invoice.is_disputed is False
+
+
+def test_detail_links_a_bank_charge_to_the_payment_it_was_deducted_from(
+    client, customer, finance_user
+):
+    invoice = issued_invoice(customer, actor=finance_user, issue_date=date(2026, 1, 10))
+    installment = invoice.installments.get()
+    payment = recorded_payment(customer, actor=finance_user, amount=Decimal("990.00"))
+    services.payment_allocate(
+        actor=finance_user,
+        payment=payment,
+        allocations=[(installment.pk, Decimal("990.00"))],
+        applied_on=date(2026, 1, 20),
+    )
+    services.bank_charge_record(
+        actor=finance_user,
+        payment=payment,
+        installment=installment,
+        amount=Decimal("10.00"),
+        charged_on=date(2026, 1, 20),
+    )
+    client.force_login(finance_user)
+
+    response = client.get(reverse("invoice-detail", args=[invoice.pk]))
+
+    assert [(a.kind, a.amount) for a in response.context["allocations"]] == [
+        ("payment", Decimal("990.00")),
+        ("bank_charge", Decimal("10.00")),
+    ]
+    assert response.context["invoice"].status == Invoice.Status.PAID
+    html = response.content.decode()
+    link = f'href="{reverse("payment-detail", args=[payment.pk])}" data-bank-charge-payment'
+    assert link in html

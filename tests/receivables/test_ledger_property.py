@@ -1,6 +1,7 @@
 """Property test: random sequences of invoices, payments, allocations, credit notes, reversals,
-refunds and write-offs; after every step every balance reconciles to the cent, both against the
-allocation rows and against an independent model kept in Python."""
+refunds, write-offs and bank charges (booked and reversed); after every step every balance
+reconciles to the cent, both against the allocation rows and against an independent model kept
+in Python, and the statement of account agrees with the ledger at the end."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,15 @@ from hypothesis.stateful import (
 from accounts.roles import Role
 from core.exceptions import ApplicationError
 from receivables import services
-from receivables.models import Allocation, Installment, Invoice, Payment, PaymentTerms, Refund
+from receivables.models import (
+    Allocation,
+    BankCharge,
+    Installment,
+    Invoice,
+    Payment,
+    PaymentTerms,
+    Refund,
+)
 from receivables.selectors import (
     customer_net_balance,
     customer_open_balance,
@@ -43,6 +52,7 @@ class LedgerMachine(RuleBasedStateMachine):
     invoices = Bundle("invoices")
     payments = Bundle("payments")
     allocations = Bundle("allocations")
+    bank_charges = Bundle("bank_charges")
 
     def __init__(self):
         super().__init__()
@@ -70,7 +80,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected_open: dict[int, Decimal] = {}
         self.expected_unapplied: dict[int, Decimal] = {}
         self.invoiced = Decimal(0)
-        self.reduced = Decimal(0)  # applied payments + credit notes + write-offs, net of reversals
+        # Applied payments + credit notes + write-offs + bank charges, net of reversals.
+        self.reduced = Decimal(0)
 
     def teardown(self):
         self._check_statements_against_the_ledger()
@@ -122,6 +133,7 @@ class LedgerMachine(RuleBasedStateMachine):
             list(Payment.objects.order_by("pk").values_list("pk", "unapplied_amount", "status")),
             Allocation.objects.count(),
             Refund.objects.count(),
+            list(BankCharge.objects.order_by("pk").values_list("pk", "reversed_on")),
         )
 
     @rule(
@@ -212,6 +224,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse_payment(self, payment_id):
         payment = Payment.objects.get(pk=payment_id)
         live = list(payment.allocations.filter(reverses__isnull=True, reversed_by__isnull=True))
+        live_charges = list(payment.bank_charges.filter(reversed_on__isnull=True))
         reversed_payment = self._attempt(
             lambda: services.payment_reverse(
                 actor=self.finance, payment=payment, reversed_on=self._tick(), reason="bounced"
@@ -221,6 +234,9 @@ class LedgerMachine(RuleBasedStateMachine):
             for allocation in live:
                 self.expected_open[allocation.installment_id] += allocation.amount
                 self.reduced -= allocation.amount
+            for charge in live_charges:
+                self.expected_open[charge.installment_id] += charge.amount
+                self.reduced -= charge.amount
             self.expected_unapplied[payment_id] = Decimal("0.00")
 
     @rule(payment_id=payments, share=fractions)
@@ -278,6 +294,44 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected_open[installment.pk] -= amount
         self.reduced += amount
 
+    @rule(target=bank_charges, payment_id=payments, invoice_id=invoices, share=fractions)
+    def book_bank_charge(self, payment_id, invoice_id, share):
+        installment = (
+            Installment.objects.filter(invoice_id=invoice_id).order_by("-sequence").first()
+        )
+        amount = (installment.open_amount * share).quantize(CENT) or CENT
+        charge = self._attempt(
+            lambda: services.bank_charge_record(
+                actor=self.finance,
+                payment=Payment.objects.get(pk=payment_id),
+                installment=installment,
+                amount=amount,
+                charged_on=self._tick(),
+            )
+        )
+        if charge is None:
+            return None
+        self.expected_open[installment.pk] -= amount
+        self.reduced += amount
+        return charge.pk
+
+    @rule(charge_id=consumes(bank_charges))
+    def reverse_bank_charge(self, charge_id):
+        if charge_id is None:
+            return
+        charge = BankCharge.objects.get(pk=charge_id)
+        was_live = charge.reversed_on is None
+        reversed_charge = self._attempt(
+            lambda: services.bank_charge_reverse(
+                actor=self.finance, charge=charge, reversed_on=self._tick()
+            )
+        )
+        # A charge its payment's reversal already undid is refused, changing nothing.
+        assert (reversed_charge is not None) == was_live
+        if reversed_charge is not None:
+            self.expected_open[charge.installment_id] += charge.amount
+            self.reduced -= charge.amount
+
     @invariant()
     def balances_reconcile_to_the_cent(self):
         assert not ledger_discrepancies().exists()
@@ -298,11 +352,12 @@ class LedgerMachine(RuleBasedStateMachine):
         for invoice in Invoice.objects.prefetch_related("installments__allocations"):
             installments = list(invoice.installments.all())
             open_total = sum(i.open_amount for i in installments)
+            # What the bank kept of a payment was paid by the customer all the same.
             paid = sum(
                 a.amount
                 for i in installments
                 for a in i.allocations.all()
-                if a.kind == Allocation.Kind.PAYMENT
+                if a.kind in (Allocation.Kind.PAYMENT, Allocation.Kind.BANK_CHARGE)
             )
             if open_total > 0:
                 expected = Invoice.Status.PARTIALLY_PAID if paid > 0 else Invoice.Status.ISSUED

@@ -334,6 +334,36 @@ def test_collection_rate_before_the_reversal_still_counts_the_payment(customer, 
     assert cash_received(user=finance_user, as_of=date(2026, 3, 17)) == {None: Decimal("950.00")}
 
 
+def test_an_invoice_paid_in_full_less_bank_charges_is_fully_collected(customer, finance_user):
+    invoice = issued_invoice(
+        customer, actor=finance_user, amount=Decimal("1000.00"), issue_date=date(2026, 3, 1)
+    )
+    installment = invoice.installments.get()
+    payment = services.payment_record(
+        actor=finance_user,
+        customer=customer,
+        received_on=date(2026, 3, 5),
+        amount=Decimal("985.00"),
+    )
+    services.payment_allocate(
+        actor=finance_user,
+        payment=payment,
+        allocations=[(installment.pk, Decimal("985.00"))],
+        applied_on=date(2026, 3, 5),
+    )
+    services.bank_charge_record(
+        actor=finance_user,
+        payment=payment,
+        installment=installment,
+        amount=Decimal("15.00"),
+        charged_on=date(2026, 3, 5),
+    )
+
+    rates = collection_rates(user=finance_user, as_of=date(2026, 3, 31))
+
+    assert rates[None] == CollectionRate(collected=Decimal("1000.00"), due=Decimal("1000.00"))
+
+
 def test_collection_rate_without_anything_due_is_undefined(finance_user):
     rate = collection_rates(user=finance_user, as_of=AS_OF)[None]
     assert rate == CollectionRate(collected=Decimal("0.00"), due=Decimal("0.00"))
