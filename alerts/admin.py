@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from alerts.models import Alert, AlertRule
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AlertRule)
@@ -20,17 +21,8 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(SimpleHistoryAdmin):
+class AlertAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("customer", "rule", "status", "measured_value", "opened_at", "closed_at")
     list_filter = ("status", "rule__kind", "rule__severity")
     search_fields = ("customer__code", "customer__legal_name", "customer__short_name")
     list_select_related = ("customer", "rule")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

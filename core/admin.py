@@ -5,6 +5,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.models import CompanyProfile, WorkerHeartbeat
 
 
+class ReadOnlyAdminMixin:
+    """For records written only by the application (ledger documents, ratings, alerts, bank
+    lines): the admin may look, never add, edit or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("hostname", "beat_at")

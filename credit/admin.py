@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from credit import services
 from credit.models import CustomerRating, RatingGrade, ScoringFactor, ScoringPolicy
@@ -77,18 +78,9 @@ class ScoringPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CustomerRating)
-class CustomerRatingAdmin(admin.ModelAdmin):
+class CustomerRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("customer", "rated_on", "grade", "score", "suggested_credit_limit", "policy")
     list_filter = ("grade", "rated_on", "policy")
     search_fields = ("customer__code", "customer__legal_name")
     list_select_related = ("customer", "policy")
     date_hierarchy = "rated_on"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from customers import services
 from customers.models import Contact, CreditChangeRequest, Customer
 from customers.services import CREDIT_FIELDS, CUSTOMER_FIELDS
@@ -64,19 +65,10 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CreditChangeRequest)
-class CreditChangeRequestAdmin(SimpleHistoryAdmin):
+class CreditChangeRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only: requests are made and decided on the pages and the API (four eyes)."""
 
     list_display = ("customer", "credit_limit", "default_payment_terms", "status", "requested_by")
     list_filter = ("status",)
     search_fields = ("customer__code", "customer__legal_name")
     list_select_related = ("customer", "default_payment_terms", "requested_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

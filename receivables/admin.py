@@ -4,6 +4,7 @@ services (API and product pages), so the admin cannot bypass the ledger's invari
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from receivables.models import (
     Allocation,
     Contract,
@@ -21,17 +22,6 @@ from receivables.models import (
     Refund,
     WriteOff,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PaymentTermsInstallmentInline(admin.TabularInline):

@@ -5,6 +5,7 @@ wrongly learned payer link may be deleted."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from reconciliation.models import (
     BankAccount,
     BankLine,
@@ -14,17 +15,6 @@ from reconciliation.models import (
     MatchSuggestionItem,
     PayerLink,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ColumnMapping)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from reports.models import (
     CashForecastSettings,
     CashForecastWeek,
@@ -25,7 +26,7 @@ class ProvisionBracketAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SpecificProvision)
-class SpecificProvisionAdmin(SimpleHistoryAdmin):
+class SpecificProvisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only: specific provisions are made and ended on the provision pages, through
     reports.services, which refuses overlapping ones."""
 
@@ -33,15 +34,6 @@ class SpecificProvisionAdmin(SimpleHistoryAdmin):
     list_filter = ("ended_on",)
     search_fields = ("customer__code", "customer__legal_name", "reason")
     list_select_related = ("customer", "created_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- cash forecast ---
@@ -63,7 +55,7 @@ class CashForecastSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CashForecastWeek)
-class CashForecastWeekAdmin(admin.ModelAdmin):
+class CashForecastWeekAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: recorded forecasts are written by the weekly job and are the record that
     actual receipts are measured against."""
 
@@ -72,21 +64,12 @@ class CashForecastWeekAdmin(admin.ModelAdmin):
     search_fields = ("=made_on", "=week_start")
     date_hierarchy = "made_on"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- daily snapshot ---
 
 
 @admin.register(DailySnapshot)
-class DailySnapshotAdmin(admin.ModelAdmin):
+class DailySnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the nightly job (reports.tasks.take_daily_snapshot) writes these, once a day."""
 
     list_display = (
@@ -103,12 +86,3 @@ class DailySnapshotAdmin(admin.ModelAdmin):
     search_fields = ("sales_rep__username", "sales_rep__first_name", "sales_rep__last_name")
     date_hierarchy = "on_date"
     list_select_related = ("sales_rep",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -417,6 +417,24 @@ def test_the_queue_shows_suggested_and_unmatched_credits_with_their_evidence(
     assert 'data-confidence="80"' in html
     assert "HR001" in html
     assert "No suggestion" in html
+    assert "(+60)" in html
+
+
+def test_evidence_against_a_suggestion_shows_with_a_minus_sign(client, finance_user, buyer):
+    line = bank_line(amount="100.00")
+    _suggest(
+        line,
+        buyer,
+        [(_installment(buyer, finance_user, "100.00"), "100.00")],
+        evidence=[
+            {"kind": "amount_exact", "detail": "", "points": 45},
+            {"kind": "disputed", "detail": "", "points": -10},
+        ],
+    )
+
+    html = _signed_in(client, finance_user).get(reverse("bank-review")).content.decode()
+
+    assert "(+45)" in html and "(−10)" in html and "+-10" not in html
 
 
 def test_the_queue_filters_by_status_confidence_account_date_and_text(
