@@ -28,7 +28,7 @@ help:
 	@echo "make messages update and compile the zh-hans translation catalogue"
 	@echo "make screenshots  retake the README's pictures (docs/screenshots/) in the test browser"
 	@echo "make statement-png  render page 1 of a demo statement to docs/statement-page1.png"
-	@echo "make bench    run the benchmarks (benchmarks/)"
+	@echo "make bench    run the benchmarks on a throw-away PostgreSQL (SIZE=tiny|small|default)"
 	@echo "make clean    remove var/ and caches (keeps .venv)"
 
 $(PY):
@@ -103,12 +103,10 @@ screenshots: $(DEV_STAMP)
 statement-png: $(RUNTIME_STAMP)
 	$(PY) scripts/statement_png.py --output docs/statement-page1.png
 
-bench:
-	@if [ -d benchmarks ]; then \
-		$(MAKE) -s --no-print-directory $(DEV_STAMP) && $(PY) -m pytest benchmarks -q; \
-	else \
-		echo "no benchmarks yet"; \
-	fi
+# SIZE=tiny|small|default (default: about 100,000 rows where a benchmark has a size).
+SIZE ?= default
+bench: $(DEV_STAMP)
+	$(PY) -m bench --size $(SIZE)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .hypothesis

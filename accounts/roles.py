@@ -33,6 +33,8 @@ class Capability(StrEnum):
     COLLECT = "collect"
     # Import bank statements and apply, un-apply or ignore bank lines (cash application).
     RECONCILE = "reconcile"
+    # Bring customers, contracts, invoices, payments and opening balances in from spreadsheets.
+    IMPORT_DATA = "import_data"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -48,6 +50,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.HANDLE_ALERTS,
             Capability.COLLECT,
             Capability.RECONCILE,
+            Capability.IMPORT_DATA,
         }
     ),
     Role.MANAGER: frozenset(

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "receivables",
     "arcollections",
     "reconciliation",
+    "import_export",
+    "dataimport",
     "credit",
     "alerts",
     "reports",
@@ -193,6 +195,14 @@ RECONCILIATION_BULK_ACCEPT_CONFIDENCE = env.int("RECONCILIATION_BULK_ACCEPT_CONF
 RECONCILIATION_FEE_TOLERANCE = Decimal(env("RECONCILIATION_FEE_TOLERANCE", default="50.00"))
 # Largest bank statement file accepted for import.
 RECONCILIATION_MAX_FILE_BYTES = env.int("RECONCILIATION_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+
+# --- Data import ---------------------------------------------------------------------------------
+# Files up to this many rows are checked and imported during the request, larger ones by the
+# worker with a progress bar; either way a file is imported whole or not at all.
+DATA_IMPORT_SYNC_ROWS = env.int("DATA_IMPORT_SYNC_ROWS", default=2000)
+# Rows read and processed at a time (bounds memory whatever the file's size).
+DATA_IMPORT_CHUNK_ROWS = env.int("DATA_IMPORT_CHUNK_ROWS", default=1000)
+DATA_IMPORT_MAX_BYTES = env.int("DATA_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

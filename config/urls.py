@@ -29,6 +29,11 @@ urlpatterns = [
     path("", include("statements.urls")),
     path("", include("arcollections.urls")),
     path("", include("reconciliation.urls")),
+    # CSV/XLSX exports of the lists and reports, each honouring its page's filters and scope.
+    path("", include("receivables.export_urls")),
+    path("", include("reports.export_urls")),
+    path("", include("reconciliation.export_urls")),
+    path("", include("dataimport.urls")),
     # Signed links for customers: the only product pages without sign-in.
     path("", include("statements.public_urls")),
     # Namespaced, because DRF's router names ("invoice-list") are also the pages' names.

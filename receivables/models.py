@@ -166,6 +166,11 @@ class DocumentSequence(models.Model):
 
 
 class Invoice(models.Model):
+    class Origin(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        IMPORTED = "imported", _("Imported")
+        OPENING_BALANCE = "opening_balance", _("Opening balance")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ISSUED = "issued", _("Issued")
@@ -203,6 +208,13 @@ class Invoice(models.Model):
     tax_total = money_field(_("tax"), default=0)
     total = money_field(_("total"), default=0)
     fapiao_number = models.CharField(_("fapiao number"), max_length=32, blank=True)
+    # Entered here, brought in from another system with its history, or an open item carried
+    # over at go-live without its history (期初余额): then only what was open is its amount.
+    origin = models.CharField(
+        _("origin"), max_length=16, choices=Origin.choices, default=Origin.ENTERED
+    )
+    # Opening balances: the invoice's amount before what was paid of it before go-live.
+    original_amount = money_field(_("original amount"), null=True, blank=True)
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     receipt_confirmed_on = models.DateField(_("receipt confirmed on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)

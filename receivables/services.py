@@ -462,6 +462,12 @@ def invoice_issue(*, actor, invoice: Invoice) -> Invoice:
         total=invoice.total,
         currency=invoice.currency,
     )
+    _create_installments(invoice, schedule, actor)
+    return invoice
+
+
+def _create_installments(invoice: Invoice, schedule, actor) -> None:
+    """An issued invoice's installments, all open, from its schedule."""
     for sequence, part in enumerate(schedule, start=1):
         _attribute(
             Installment(
@@ -476,7 +482,6 @@ def invoice_issue(*, actor, invoice: Invoice) -> Invoice:
             ),
             actor,
         ).save()
-    return invoice
 
 
 @transaction.atomic
@@ -609,6 +614,36 @@ def _refresh_payment_status(payment: Payment, actor) -> None:
     _attribute(payment, actor).save(update_fields=["unapplied_amount", "status"])
 
 
+def _check_instrument(
+    *,
+    method: str,
+    received_on: date,
+    instrument_number: str,
+    instrument_acceptor: str,
+    instrument_matures_on: date | None,
+) -> None:
+    """Bills and e-vouchers carry their number and maturity; other receipts carry neither (the
+    payment_instrument_details constraint backs it)."""
+    if method not in Payment.Method.values:
+        raise ApplicationError(_("Unknown payment method."), field="method")
+    if method in INSTRUMENT_METHOD_VALUES:
+        if not instrument_number:
+            raise ApplicationError(_("Give the bill or voucher number."), field="instrument_number")
+        if instrument_matures_on is None:
+            raise ApplicationError(
+                _("Give the date the bill or voucher matures."), field="instrument_matures_on"
+            )
+        if instrument_matures_on < received_on:
+            raise ApplicationError(
+                _("A bill cannot mature before it was received."), field="instrument_matures_on"
+            )
+    elif instrument_number or instrument_acceptor or instrument_matures_on:
+        raise ApplicationError(
+            _("Only bills and e-vouchers have a number, acceptor and maturity date."),
+            field="instrument_number",
+        )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -632,26 +667,15 @@ def payment_record(
     currency = currency or customer.currency
     _check_currency(currency)
     amount = _check_amount(amount, currency)
-    if method not in Payment.Method.values:
-        raise ApplicationError(_("Unknown payment method."), field="method")
     instrument_number = instrument_number.strip()
     instrument_acceptor = instrument_acceptor.strip()
-    if method in INSTRUMENT_METHOD_VALUES:
-        if not instrument_number:
-            raise ApplicationError(_("Give the bill or voucher number."), field="instrument_number")
-        if instrument_matures_on is None:
-            raise ApplicationError(
-                _("Give the date the bill or voucher matures."), field="instrument_matures_on"
-            )
-        if instrument_matures_on < received_on:
-            raise ApplicationError(
-                _("A bill cannot mature before it was received."), field="instrument_matures_on"
-            )
-    elif instrument_number or instrument_acceptor or instrument_matures_on:
-        raise ApplicationError(
-            _("Only bills and e-vouchers have a number, acceptor and maturity date."),
-            field="instrument_number",
-        )
+    _check_instrument(
+        method=method,
+        received_on=received_on,
+        instrument_number=instrument_number,
+        instrument_acceptor=instrument_acceptor,
+        instrument_matures_on=instrument_matures_on,
+    )
     payment = Payment(
         number=next_document_number(prefix=PAYMENT_PREFIX, year=received_on.year),
         customer=customer,
@@ -1570,3 +1594,302 @@ def dispute_resolve(
             invoice.is_disputed = False
             _attribute(invoice, actor).save(update_fields=["is_disputed"])
     return dispute
+
+
+# --- imports (F) -------------------------------------------------------------------------------
+
+
+def _check_can_import(actor) -> None:
+    if not has_capability(actor, Capability.IMPORT_DATA):
+        raise PermissionDeniedError(_("You may not import data."), code="not_allowed")
+
+
+@transaction.atomic
+def contract_import(*, actor, customer: Customer, number: str, **fields) -> Contract:
+    """Record a contract brought in from a spreadsheet, keeping its number. Unlike
+    contract_create it passes no credit control: the contract was signed before Huikuan knew
+    of it, so refusing it would only leave the ledger incomplete."""
+    _check_can_import(actor)
+    number = number.strip()
+    if not number:
+        raise ApplicationError(_("The contract number is required."), field="number")
+    if Contract.objects.filter(number=number).exists():
+        raise ApplicationError(
+            _("Contract %(number)s exists already.") % {"number": number},
+            field="number",
+            code="duplicate_number",
+        )
+    _check_customer_can_trade(customer)
+    fields.setdefault("currency", customer.currency)
+    _check_currency(fields["currency"])
+    contract = Contract(customer=customer, number=number, **fields)
+    _check_amount(contract.amount, contract.currency, allow_zero=True)
+    _check_contract_dates(contract)
+    contract.full_clean()
+    _attribute(contract, actor).save()
+    return contract
+
+
+@transaction.atomic
+def invoice_import(
+    *,
+    actor,
+    customer: Customer,
+    number: str,
+    issue_date: date,
+    lines: list[dict],
+    currency: str | None = None,
+    payment_terms: PaymentTerms | None = None,
+    due_date: date | None = None,
+    contract: Contract | None = None,
+    fapiao_number: str = "",
+    origin: str = Invoice.Origin.IMPORTED,
+    original_amount: Decimal | None = None,
+) -> Invoice:
+    """Post an invoice brought in from another system as issued, keeping its number. No
+    gap-free numbering (the number is the other system's) and no credit control (the receivable
+    exists already). Its installments follow the terms' schedule, or are one installment due on
+    `due_date` when the file gives the due date."""
+    _check_can_import(actor)
+    number = number.strip()
+    if not number:
+        raise ApplicationError(_("The invoice number is required."), field="number")
+    if Invoice.objects.filter(number=number).exists():
+        raise ApplicationError(
+            _("Invoice number %(number)s is already used.") % {"number": number},
+            field="number",
+            code="duplicate_number",
+        )
+    _reserve_imported_number(prefix=INVOICE_PREFIX, number=number)
+    if due_date is not None and due_date < issue_date:
+        raise ApplicationError(
+            _("The due date cannot be before the issue date."), field="due_date", code="due_early"
+        )
+    payment_terms, currency = invoice_header_defaults(
+        customer=customer, contract=contract, payment_terms=payment_terms, currency=currency
+    )
+    invoice = Invoice(
+        number=number,
+        customer=customer,
+        issue_date=issue_date,
+        payment_terms=payment_terms,
+        contract=contract,
+        currency=currency,
+        fapiao_number=fapiao_number.strip(),
+        origin=origin,
+        original_amount=original_amount,
+        status=Invoice.Status.ISSUED,
+        created_by=actor,
+        issued_by=actor,
+        issued_at=timezone.now(),
+    )
+    _check_invoice_header(invoice)
+    _attribute(invoice, actor).save()
+    _set_lines(invoice, lines, actor)
+    if invoice.total <= 0:
+        raise ApplicationError(_("An invoice must total more than zero."), field="lines")
+    invoice.save(update_fields=["subtotal", "tax_total", "total"])
+    if due_date is not None:
+        schedule = [ScheduledInstallment(due_date, None, invoice.total)]
+    else:
+        schedule = installment_schedule(
+            terms=payment_terms, issue_date=issue_date, total=invoice.total, currency=currency
+        )
+    _create_installments(invoice, schedule, actor)
+    return invoice
+
+
+@transaction.atomic
+def opening_balance_import(
+    *,
+    actor,
+    customer: Customer,
+    number: str,
+    issue_date: date,
+    due_date: date,
+    original_amount: Decimal,
+    open_amount: Decimal,
+    go_live_on: date,
+    currency: str | None = None,
+    payment_terms: PaymentTerms | None = None,
+) -> Invoice:
+    """Carry an open item over at go-live without its history (期初余额): an issued invoice of
+    origin opening_balance, on its own issue date, whose one installment is what was open at
+    go-live; the amount before earlier payments is kept as `original_amount`. So aging and
+    balances as of go-live are exact although the payments before it are not in the ledger."""
+    currency = currency or customer.currency
+    _check_currency(currency)
+    original_amount = _check_amount(original_amount, currency, field="original_amount")
+    open_amount = _check_amount(open_amount, currency, field="open_amount")
+    if open_amount > original_amount:
+        raise ApplicationError(
+            _("The open amount cannot exceed the original amount."),
+            field="open_amount",
+            code="exceeds_original",
+        )
+    if issue_date > go_live_on:
+        raise ApplicationError(
+            _("An opening balance must be issued on or before the go-live date %(date)s.")
+            % {"date": go_live_on.isoformat()},
+            field="issue_date",
+            code="after_go_live",
+        )
+    return invoice_import(
+        actor=actor,
+        customer=customer,
+        number=number,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=currency,
+        payment_terms=payment_terms,
+        lines=[
+            {
+                "description": _("Opening balance %(number)s") % {"number": number.strip()},
+                "quantity": Decimal(1),
+                "unit_price": open_amount,
+                "tax_rate": Decimal(0),
+            }
+        ],
+        origin=Invoice.Origin.OPENING_BALANCE,
+        original_amount=original_amount,
+    )
+
+
+# --- imports (G) -------------------------------------------------------------------------------
+
+
+def _reserve_imported_number(*, prefix: str, number: str) -> None:
+    """An imported number in Huikuan's own format (RCV-2026-000123) moves that year's sequence
+    past it, so the next number taken here cannot collide with the imported document."""
+    parts = number.split("-")
+    if len(parts) != 3 or parts[0] != prefix or len(parts[1]) != 4:
+        return
+    if not (parts[1].isdigit() and parts[2].isdigit()):
+        return
+    year, value = int(parts[1]), int(parts[2])
+    try:
+        with transaction.atomic():
+            DocumentSequence.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another transaction created the row first; lock it below
+    sequence = lock_document_sequence(prefix=prefix, year=year)
+    if sequence.last_value < value:
+        sequence.last_value = value
+        sequence.save(update_fields=["last_value"])
+
+
+@transaction.atomic
+def payment_import(
+    *,
+    actor,
+    customer: Customer,
+    number: str,
+    received_on: date,
+    amount: Decimal,
+    currency: str | None = None,
+    method: str = Payment.Method.BANK_TRANSFER,
+    reference: str = "",
+    instrument_number: str = "",
+    instrument_acceptor: str = "",
+    instrument_matures_on: date | None = None,
+) -> Payment:
+    """Record a payment brought in from another system, keeping its number; it stays unapplied
+    credit until payment_import_allocate applies it. The checks are payment_record's; only the
+    number comes from the file (and moves our sequence past it when it is in our format)."""
+    _check_can_import(actor)
+    number = number.strip()
+    if not number:
+        raise ApplicationError(_("The payment number is required."), field="number")
+    if Payment.objects.filter(number=number).exists():
+        raise ApplicationError(
+            _("Payment number %(number)s is already used.") % {"number": number},
+            field="number",
+            code="duplicate_number",
+        )
+    _check_customer_can_trade(customer)
+    currency = currency or customer.currency
+    _check_currency(currency)
+    amount = _check_amount(amount, currency)
+    instrument_number = instrument_number.strip()
+    instrument_acceptor = instrument_acceptor.strip()
+    _check_instrument(
+        method=method,
+        received_on=received_on,
+        instrument_number=instrument_number,
+        instrument_acceptor=instrument_acceptor,
+        instrument_matures_on=instrument_matures_on,
+    )
+    _reserve_imported_number(prefix=PAYMENT_PREFIX, number=number)
+    payment = Payment(
+        number=number,
+        customer=customer,
+        received_on=received_on,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reference=reference.strip(),
+        instrument_number=instrument_number,
+        instrument_acceptor=instrument_acceptor,
+        instrument_matures_on=instrument_matures_on,
+        unapplied_amount=amount,
+        created_by=actor,
+    )
+    _attribute(payment, actor).save()
+    return payment
+
+
+@transaction.atomic
+def payment_import_allocate(
+    *,
+    actor,
+    payment: Payment,
+    invoice: Invoice,
+    amount: Decimal,
+    applied_on: date,
+    sequence: int | None = None,
+) -> list[Allocation]:
+    """Apply an imported payment to one invoice: to its installment `sequence`, or without one
+    to its open installments oldest due first. payment_allocate keeps the ledger's rules (never
+    more than the open amount or the payment's unapplied amount)."""
+    _check_can_import(actor)
+    if invoice.customer_id != payment.customer_id:
+        raise ApplicationError(
+            _("Invoice %(number)s is not an invoice of this payment's customer.")
+            % {"number": invoice.number},
+            field="invoice",
+            code="foreign_invoice",
+        )
+    if invoice.currency != payment.currency:
+        raise ApplicationError(
+            _("Invoice %(number)s is in %(currency)s, the payment in %(paid)s.")
+            % {"number": invoice.number, "currency": invoice.currency, "paid": payment.currency},
+            field="invoice",
+            code="currency_mismatch",
+        )
+    amount = _check_amount(amount, payment.currency)
+    installments = invoice.installments.all()
+    if sequence is not None:
+        installments = installments.filter(sequence=sequence)
+        if not installments.exists():
+            raise ApplicationError(
+                _("Invoice %(number)s has no installment %(sequence)s.")
+                % {"number": invoice.number, "sequence": sequence},
+                field="sequence",
+                code="unknown_installment",
+            )
+    # Locked before the open amounts are read: another writer may be paying them right now.
+    locked = lock_installments(installments.filter(open_amount__gt=0).values_list("pk", flat=True))
+    plan, remaining = [], amount
+    for installment in sorted(locked.values(), key=lambda i: (i.due_date, i.sequence)):
+        part = min(installment.open_amount, remaining)
+        if part > 0:
+            plan.append((installment.pk, part))
+            remaining -= part
+    if remaining > 0:
+        raise ApplicationError(
+            _("Invoice %(number)s has only %(open)s open; cannot apply %(amount)s.")
+            % {"number": invoice.number, "open": amount - remaining, "amount": amount},
+            field="amount",
+            code="exceeds_open_amount",
+        )
+    return payment_allocate(actor=actor, payment=payment, allocations=plan, applied_on=applied_on)

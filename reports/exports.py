@@ -1,6 +1,8 @@
-"""Report files: the aging report as XLSX and PDF, the provision report as XLSX. They take a
-report already computed (reports.aging / reports.provision), so a file holds exactly what the
-page shows to the same user."""
+"""Report files: the aging report as XLSX and PDF (and its table as CSV through the one
+tabular writer, core.exports), the provision report as XLSX. They take a report already computed
+(reports.aging / reports.provision), so a file holds exactly what the page shows to the same
+user. The workbooks here carry the report's parameters above the table, so they are laid out by
+hand, with core.exports' number and date formats."""
 
 from io import BytesIO
 
@@ -11,11 +13,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from reports.aging import AgingGroup, AgingReport
+from core.exports import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, Column, ColumnKind
+from reports.aging import AgingGroup, AgingReport, AgingRow
 from reports.provision import ProvisionReport
 
-MONEY_FORMAT = "#,##0.00"
-PERCENT_FORMAT = '0.00"%"'
 BOLD = Font(bold=True)
 
 
@@ -54,7 +55,7 @@ def aging_xlsx(report: AgingReport) -> bytes:
     sheet.title = _("Aging")
     _append_row(sheet, [_("Aging report")], bold=True)
     sheet.append([_("As of"), query.as_of])
-    sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd"
+    sheet.cell(row=sheet.max_row, column=2).number_format = DATE_FORMAT
     sheet.append([_("Age by"), query.basis_label])
     sheet.append([_("Group by"), query.group_by_label])
     sheet.append([_("Amounts in"), base])
@@ -97,6 +98,46 @@ def aging_xlsx(report: AgingReport) -> bytes:
     return _workbook_bytes(workbook)
 
 
+def _money_column(header: str, amount_of) -> Column:
+    # Report labels are already in the user's language: the same header either way.
+    return Column(header, header, amount_of, ColumnKind.MONEY)
+
+
+def aging_table(report: AgingReport) -> tuple[list[Column], list]:
+    """The aging report as a plain table for core.exports: one line per group and the totals
+    line, the columns of aging_xlsx's table (parameters are in the file name, not the file)."""
+    buckets = report.buckets
+    in_currency = report.query.group_by == AgingGroup.CURRENCY
+    columns = [
+        Column(report.query.group_by_label, report.query.group_by_label, "label"),
+        *(
+            _money_column(bucket.label, lambda row, key=bucket.key: row.amounts[key])
+            for bucket in buckets
+        ),
+        _money_column(_("Total"), "total"),
+    ]
+    if in_currency:
+        columns += [
+            *(
+                _money_column(
+                    _("%(bucket)s (in currency)") % {"bucket": bucket.label},
+                    lambda row, key=bucket.key: row.currency_amounts[key],
+                )
+                for bucket in buckets
+            ),
+            _money_column(_("Total (in currency)"), "currency_total"),
+        ]
+    totals = AgingRow(
+        group=None,
+        label=_("Total"),
+        amounts=report.totals,
+        total=report.total,
+        # The currencies differ: their amounts in currency do not add up (left empty).
+        currency_amounts=dict.fromkeys(report.totals) if in_currency else None,
+    )
+    return columns, [*report.rows, totals]
+
+
 def aging_pdf(report: AgingReport, *, request) -> bytes:
     """The aging report as a PDF (A4 landscape), rendered by WeasyPrint with a CJK font so that
     Chinese names print."""
@@ -127,7 +168,7 @@ def provision_xlsx(report: ProvisionReport) -> bytes:
     sheet.title = _("Provision")
     _append_row(sheet, [_("Bad-debt provision")], bold=True)
     sheet.append([_("As of"), report.as_of])
-    sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd"
+    sheet.cell(row=sheet.max_row, column=2).number_format = DATE_FORMAT
     sheet.append([_("Amounts in"), settings.BASE_CURRENCY])
     if report.missing_rates:
         sheet.append([_("Left out (no exchange rate)"), ", ".join(report.missing_rates)])

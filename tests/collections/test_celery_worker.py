@@ -35,12 +35,16 @@ def test_the_daily_run_is_on_the_beat_schedule():
 def redis_app(redis_url):
     """The project's Celery configuration on a Redis broker, as an app of its own so that the
     session's app (whatever broker it was given) is left alone."""
-    redis_app = Celery("huikuan-test")
+    redis_app = Celery("huikuan-test", set_as_current=False)
     redis_app.config_from_object("django.conf:settings", namespace="CELERY")
     redis_app.conf.broker_url = redis_url
     redis_app.autodiscover_tasks(force=True)
     yield redis_app
     redis_app.close()
+    # Starting a worker makes its app the current one; give the session its own back, so that
+    # later tests' tasks (eager or not) run on the project's configuration.
+    app.set_current()
+    app.set_default()
 
 
 @pytest.mark.django_db(transaction=True)

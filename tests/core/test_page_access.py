@@ -20,6 +20,10 @@ PAGE_URL_MODULES = (
     "statements.urls",
     "arcollections.urls",
     "reconciliation.urls",
+    "receivables.export_urls",
+    "reports.export_urls",
+    "reconciliation.export_urls",
+    "dataimport.urls",
 )
 
 
@@ -43,7 +47,7 @@ def _page_url_names() -> list[str]:
 
 PAGE_URL_NAMES = _page_url_names()
 # Values for URL parameters that are not object keys.
-SAMPLE_PARAMETERS = {"language": "zh-hans", "kind": "reminder", "index": 0}
+SAMPLE_PARAMETERS = {"language": "zh-hans", "kind": "reminder", "index": 0, "file_format": "csv"}
 
 
 def _url(name: str, pk: int) -> str:
